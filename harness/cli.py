@@ -1,0 +1,158 @@
+"""The `thinkbench` command. Exit codes: 0 success, 1 run failed, 2 bad input (one line on stderr)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import InputError
+
+
+def _data_dir(args) -> Path | None:
+    from harness.data import default_data_dir
+
+    return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
+
+
+def cmd_run(args) -> int:
+    from harness.config import load_run_config, make_run_config
+    from harness.runner import run
+    from reports.run_files import write_run_files
+
+    config_path = Path(args.config) if args.config else None
+    data = load_run_config(config_path)
+    where = str(config_path or "run config")
+    if args.tasks:
+        limits = {t.get("name"): t for t in data.get("tasks", []) if isinstance(t, dict)}
+        data["tasks"] = [limits.get(name, {"name": name}) for name in args.tasks.split(",") if name]
+    if args.limit is not None:
+        data["tasks"] = [{**t, "limit": args.limit} for t in data.get("tasks", [{"name": "arith"}])]
+    if args.strategy:
+        data["strategies"] = [{"name": args.strategy}]
+    overrides = {"n": args.n, "temperature": args.temperature, "max_tokens": args.max_tokens}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides:
+        data["strategies"] = [{**s, **overrides} for s in data.get("strategies", [{"name": "sample"}])]
+    for field in ("model", "seed", "out"):
+        if getattr(args, field) is not None:
+            data[field] = getattr(args, field)
+    config = make_run_config(data, where)
+    run_dir = Path(config.out or Path("runs") / config.name)
+    outcome = run(config, _data_dir(args), run_dir)
+    print(write_run_files(outcome), end="")
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    from harness.data import DataUnavailable
+    from harness.task import available_tasks, load_task
+
+    data_dir = _data_dir(args)
+    for name in available_tasks():
+        task = load_task(name)
+        try:
+            size = str(len(task.rows(data_dir)))
+        except DataUnavailable as e:
+            size = f"n/a ({e})"
+        print(f"{name:<14} {size:>6}  {task.spec.description}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from harness.scoring import read_predictions, score, write_verdicts
+    from harness.task import load_task
+
+    task = load_task(args.task)
+    path = Path(args.predictions)
+    predictions = read_predictions(path)
+    verdicts, points = score(task, predictions, path, _data_dir(args))
+    correct = sum(v.correct for v in verdicts)
+    print(f"{task.name}: {correct}/{len(verdicts)} correct, {sum(v.extracted is None for v in verdicts)} without an answer")
+    for p in points:
+        name = p.metric if p.metric == "accuracy" else p.metric.replace("@k", f"@{p.k}")
+        print(f"  {name:<10} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
+    out = write_verdicts(predictions, verdicts, Path(args.out))
+    print(f"verdicts: {out}")
+    return 0
+
+
+def cmd_data_pull(args) -> int:
+    from harness.data import load_split, write_mirror
+    from harness.task import load_task
+
+    for name in args.tasks:
+        ds = load_task(name).spec.dataset
+        if ds.hook:
+            print(f"{name}: not pulled (its data comes from its hook {ds.hook}; see the task file)")
+            continue
+        rows = load_split(ds.hub, ds.config, ds.split, None)
+        print(f"{name}: {len(rows)} rows -> {write_mirror(rows, Path(args.to), ds.hub, ds.config, ds.split)}")
+    return 0
+
+
+def cmd_models_prepare(args) -> int:
+    from harness.models import prepare_embedded_model
+
+    print(prepare_embedded_model())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="thinkbench", description="How LLM accuracy scales with test-time compute.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run tasks x strategies on a model", description="Run tasks x strategies; "
+                       "a run folder that already holds finished requests is resumed.")
+    r.add_argument("config", nargs="?", help="run config YAML (see configs/)")
+    r.add_argument("--tasks", help="comma-separated task names (overrides the config)")
+    r.add_argument("--limit", type=int, help="first N problems of each task")
+    r.add_argument("--n", type=int, help="samples per problem")
+    r.add_argument("--strategy", help="strategy name (greedy, sample, ...)")
+    r.add_argument("--temperature", type=float)
+    r.add_argument("--max-tokens", type=int, dest="max_tokens")
+    r.add_argument("--model", help="model folder or Hub id (default: the embedded SmolLM2-135M-Instruct)")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--out", help="run folder (default runs/<name>)")
+    r.add_argument("--data-dir", help="local dataset mirror (default $THINKBENCH_DATA_DIR, else the Hub)")
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("tasks", help="list tasks with their sizes")
+    t.add_argument("--data-dir")
+    t.set_defaults(func=cmd_tasks)
+
+    s = sub.add_parser("score", help="grade completions made elsewhere")
+    s.add_argument("--task", required=True)
+    s.add_argument("--predictions", required=True, help='JSONL rows {"problem_id"|"gold": ..., "completion": ...}')
+    s.add_argument("--out", default="scored", help="folder for verdicts.jsonl")
+    s.add_argument("--data-dir")
+    s.set_defaults(func=cmd_score)
+
+    d = sub.add_parser("data", help="dataset mirror tools")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    pull = dsub.add_parser("pull", help="write a local mirror of the tasks' datasets from the Hub")
+    pull.add_argument("tasks", nargs="+")
+    pull.add_argument("--to", required=True, help="mirror folder")
+    pull.set_defaults(func=cmd_data_pull)
+
+    m = sub.add_parser("models", help="model tools")
+    msub = m.add_subparsers(dest="models_command", required=True)
+    prep = msub.add_parser("prepare", help="convert the embedded default model into the models cache")
+    prep.set_defaults(func=cmd_models_prepare)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"thinkbench: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("thinkbench: interrupted; finished requests are in the run folder, run again to resume",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

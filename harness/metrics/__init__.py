@@ -1,0 +1,1 @@
+"""Metrics: estimators of accuracy under test-time compute, and their uncertainty."""

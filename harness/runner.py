@@ -1,0 +1,185 @@
+"""A run: tasks x strategies through one engine, every request persisted as it finishes, then
+grading, metrics, and the record of what was run."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from harness import provenance
+from harness.config import RunConfig
+from harness.data import DataUnavailable
+from harness.engine import Engine, GenResult, build_engine
+from harness.metrics.compute import ModelShape
+from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.models import resolve_model
+from harness.store import RequestMeta, Store
+from harness.strategies import build_strategy
+from harness.strategies.base import RunContext
+from harness.task import Task, load_task
+from verifiers.grading import grade_all
+
+
+@dataclass
+class TaskResult:
+    task: str
+    strategy: str
+    problems: int
+    problems_sha256: str
+    samples: int
+    reused_requests: int
+    generated_requests: int
+    points: list[MetricPoint]
+    no_answer_rate: float
+    mean_generated_tokens: float  # per problem, all samples
+    generation_seconds: float  # wall time spent waiting on the engine in this invocation
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    results: list[TaskResult] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # task -> why
+    engine_info: dict | None = None
+
+
+class Progress:
+    """One line on stderr now and then: requests done, tokens, throughput."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.tokens = label, total, 0, 0
+        self.t0 = self.last = time.monotonic()
+
+    def restart(self) -> None:
+        if self.done == 0:
+            self.t0 = self.last = time.monotonic()
+
+    def update(self, result: GenResult) -> None:
+        self.done += 1
+        self.tokens += sum(o.tokens for o in result.outputs)
+        now = time.monotonic()
+        if now - self.last >= 5 or self.done == self.total:
+            self.last = now
+            rate = self.tokens / max(now - self.t0, 1e-9)
+            print(f"  [{self.label}] {self.done}/{self.total} requests, {self.tokens} tokens, {rate:.0f} tok/s",
+                  file=sys.stderr, flush=True)
+
+
+class _Session:
+    """The engine of a run, built on first need, and what the run folder keeps about it."""
+
+    def __init__(self, config: RunConfig, model: str, run_dir: Path, engine: Engine | None) -> None:
+        self.config, self.model, self.run_dir = config, model, run_dir
+        self.engine, self.owns_engine = engine, engine is None
+        if engine is not None:
+            self._record(engine)
+
+    def get(self) -> Engine:
+        if self.engine is None:
+            print(f"starting engine {self.config.engine.kind} with {self.model}", file=sys.stderr, flush=True)
+            self.engine = build_engine(self.config.engine.kind, self.model, self.config.engine.settings,
+                                       self.config.seed)
+            self._record(self.engine)
+        return self.engine
+
+    def _record(self, engine: Engine) -> None:
+        (self.run_dir / "engine.json").write_text(json.dumps(dataclasses.asdict(engine.info), indent=2) + "\n")
+
+    def info(self) -> dict | None:
+        path = self.run_dir / "engine.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def shape(self) -> ModelShape | None:
+        """From this or an earlier invocation, so a fully resumed run still has its FLOPs."""
+        info = self.info()
+        return ModelShape(**info["shape"]) if info and info.get("shape") else None
+
+    def close(self) -> None:
+        if self.engine is not None and self.owns_engine:
+            self.engine.close()
+
+
+def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine | None = None) -> RunResult:
+    """Run every task x strategy. An `engine` passed in is used as it is and left open (tests and
+    notebooks reuse one); otherwise one is built on first need and closed at the end."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model = resolve_model(config.model)
+    strategies = [build_strategy(s, f"strategies[{i}]") for i, s in enumerate(config.strategies)]
+    tasks: list[tuple[Task, int | None]] = []
+    for entry in config.tasks:
+        task = load_task(entry.name)
+        tasks.append((task.with_options(entry.options) if entry.options else task, entry.limit))
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False))
+    (run_dir / "provenance.json").write_text(json.dumps(
+        {**provenance.environment(), "model": provenance.model_fingerprint(model)}, indent=2) + "\n")
+
+    store = Store(run_dir / "store.sqlite")
+    session = _Session(config, model, run_dir, engine)
+    outcome = RunResult(run_dir)
+    try:
+        for task, limit in tasks:
+            try:
+                problems = task.problems(data_dir, limit)
+            except DataUnavailable as e:
+                outcome.skipped[task.name] = str(e)
+                print(f"skipping {task.name}: {e}", file=sys.stderr, flush=True)
+                continue
+            store.save_problems(problems)
+            for strategy in strategies:
+                outcome.results.append(_run_one(task, problems, strategy, store, session, config, model))
+    finally:
+        session.close()
+        store.close()
+    outcome.engine_info = session.info()
+    return outcome
+
+
+def _run_one(task: Task, problems, strategy, store: Store, session: _Session, config: RunConfig,
+             model: str) -> TaskResult:
+    label = f"{task.name}/{strategy.label()}"
+    progress = Progress(label, len(problems))
+    generated = 0
+    waiting = 0.0
+
+    def on_result(result: GenResult, meta: RequestMeta) -> None:
+        nonlocal generated
+        store.save(result, meta)
+        generated += 1
+        progress.update(result)
+
+    def engine_for_strategy() -> Engine:
+        engine = session.get()
+        progress.restart()  # throughput should not count the engine's start-up
+        return engine
+
+    t0 = time.monotonic()
+    ctx = RunContext(engine=engine_for_strategy, store=store, seed=config.seed, model=model, on_result=on_result)
+    keys = set(strategy.execute(ctx, problems))
+    waiting = time.monotonic() - t0
+    reused = len(keys) - generated
+    if reused:
+        store.log("reused", f"{label}: {reused} requests")
+        print(f"  [{label}] reused {reused} finished requests from the run folder", file=sys.stderr, flush=True)
+
+    by_id = {p.id: p for p in problems}
+    todo = store.ungraded(task.name, strategy.label())
+    verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text in todo],
+                         choices=[by_id[pid].meta.get("choices") for _, _, pid, _ in todo])
+    store.set_verdicts((key, sample, v.extracted, v.correct, v.reason)
+                       for (key, sample, _, _), v in zip(todo, verdicts))
+
+    rows = [r for r in store.completions(task.name, strategy.label()) if r.key in keys]
+    return TaskResult(
+        task=task.name, strategy=strategy.label(), problems=len(problems),
+        problems_sha256=provenance.problems_fingerprint(problems), samples=len(rows),
+        reused_requests=reused, generated_requests=generated,
+        points=pool_metrics(rows, strategy.metric_families, session.shape(), config.price),
+        no_answer_rate=sum(r.extracted is None for r in rows) / max(len(rows), 1),
+        mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
+        generation_seconds=waiting,
+    )

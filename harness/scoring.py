@@ -1,0 +1,87 @@
+"""`thinkbench score`: grade completions made elsewhere with a task's verifier."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import InputError
+from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.store import CompletionRow
+from harness.task import Task
+from verifiers import Verdict
+from verifiers.grading import grade_all
+
+
+@dataclass(frozen=True)
+class Prediction:
+    line: int
+    completion: str
+    problem_id: str | None
+    gold: str | None
+
+
+def read_predictions(path: Path) -> list[Prediction]:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    rows = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{where}: not valid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        if not isinstance(row.get("completion"), str):
+            raise InputError(f"{where}: needs a string field 'completion'")
+        pid, gold = row.get("problem_id"), row.get("gold")
+        if pid is None and gold is None:
+            raise InputError(f"{where}: needs 'problem_id' (a problem of the task) or 'gold' (an inline reference)")
+        rows.append(Prediction(lineno, row["completion"], None if pid is None else str(pid),
+                               None if gold is None else str(gold)))
+    if not rows:
+        raise InputError(f"{path}: no predictions")
+    return rows
+
+
+def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path | None
+          ) -> tuple[list[Verdict], list[MetricPoint]]:
+    problems = {}
+    if any(p.gold is None for p in predictions):
+        problems = {p.id: p for p in task.problems(data_dir)}
+    items, choices = [], []
+    for p in predictions:
+        if p.gold is not None:
+            items.append((p.completion, task.verifier.gold(p.gold)))
+            choices.append(None)
+        elif p.problem_id in problems:
+            items.append((p.completion, problems[p.problem_id].gold))
+            choices.append(problems[p.problem_id].meta.get("choices"))
+        else:
+            raise InputError(f"{path}:{p.line}: problem_id {p.problem_id!r} is not a problem of task {task.name}")
+    verdicts = grade_all(task.verifier, items, choices=choices)
+    rows = [CompletionRow(key="", sample=i, task=task.name, strategy="score",
+                          problem_id=p.problem_id if p.problem_id is not None else f"line{p.line}",
+                          prompt_hash="", text=p.completion, generated_tokens=0, finish_reason="",
+                          extracted=v.extracted, correct=v.correct, verdict_reason=v.reason,
+                          prompt_tokens=0, cached_prompt_tokens=None)
+            for i, (p, v) in enumerate(zip(predictions, verdicts))]
+    counts = {r.problem_id for r in rows}
+    families = ("accuracy",) if len(counts) == len(rows) else ("accuracy", "pass", "maj")
+    return verdicts, pool_metrics(rows, families)
+
+
+def write_verdicts(predictions: list[Prediction], verdicts: list[Verdict], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "verdicts.jsonl"
+    with path.open("w") as f:
+        for p, v in zip(predictions, verdicts):
+            row = {"problem_id": p.problem_id} if p.problem_id is not None else {}
+            row.update(correct=v.correct, extracted=v.extracted)
+            f.write(json.dumps(row) + "\n")
+    return path

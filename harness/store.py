@@ -1,0 +1,167 @@
+"""The run store: every finished request is on disk (SQLite, WAL) before anything downstream sees it.
+
+A request is stored with all of its samples in one transaction, so a killed run never leaves half a
+pool; a restarted run asks `finished_keys` and sends only what is missing.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from harness.engine.base import GenResult
+from harness.types import Problem
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,          -- task/strategy/problem/prompt-hash: one engine request
+    task TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    problem_id TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    cached_prompt_tokens INTEGER,
+    wall_seconds REAL NOT NULL,
+    finished_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS completions (
+    key TEXT NOT NULL REFERENCES requests(key),
+    sample INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    problem_id TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    generated_tokens INTEGER NOT NULL,
+    finish_reason TEXT NOT NULL,
+    extracted TEXT,
+    correct INTEGER,               -- NULL until graded
+    verdict_reason TEXT,
+    PRIMARY KEY (key, sample)
+);
+-- The problems and prompts of the run, so a report or a re-grade needs nothing but the run folder.
+CREATE TABLE IF NOT EXISTS problems (
+    task TEXT NOT NULL,
+    problem_id TEXT NOT NULL,
+    gold TEXT NOT NULL,
+    meta TEXT NOT NULL,            -- JSON
+    PRIMARY KEY (task, problem_id)
+);
+CREATE TABLE IF NOT EXISTS prompts (prompt_hash TEXT PRIMARY KEY, messages TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (at REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    task: str
+    strategy: str
+    problem_id: str
+    prompt_hash: str
+    messages: tuple = ()  # (role, content) pairs, kept once per prompt hash
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    key: str
+    sample: int
+    task: str
+    strategy: str
+    problem_id: str
+    prompt_hash: str
+    text: str
+    generated_tokens: int
+    finish_reason: str
+    extracted: str | None
+    correct: bool | None
+    verdict_reason: str | None
+    prompt_tokens: int
+    cached_prompt_tokens: int | None
+    wall_seconds: float = 0.0  # of the whole request
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a finished request survives power loss, not only a killed process.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def finished_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key FROM requests WHERE key IN ({','.join('?' * len(chunk))})"
+            found.update(k for (k,) in self._db.execute(q, chunk))
+        return found
+
+    def save_problems(self, problems: Iterable[Problem]) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO problems VALUES (?,?,?,?)",
+                [(p.task, p.id, p.gold, json.dumps(p.meta, default=str)) for p in problems])
+
+    def problems(self, task: str) -> dict[str, tuple[str, dict]]:
+        """problem id -> (gold, meta)."""
+        cur = self._db.execute("SELECT problem_id, gold, meta FROM problems WHERE task=?", (task,))
+        return {pid: (gold, json.loads(meta)) for pid, gold, meta in cur}
+
+    def prompt(self, prompt_hash: str) -> list[tuple[str, str]] | None:
+        row = self._db.execute("SELECT messages FROM prompts WHERE prompt_hash=?", (prompt_hash,)).fetchone()
+        return None if row is None else [tuple(m) for m in json.loads(row[0])]
+
+    def save(self, result: GenResult, meta: RequestMeta) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR IGNORE INTO prompts VALUES (?,?)",
+                             (meta.prompt_hash, json.dumps(list(meta.messages))))
+            self._db.execute(
+                "INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?)",
+                (result.key, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, result.prompt_tokens,
+                 result.cached_prompt_tokens, result.wall_seconds, time.time()),
+            )
+            self._db.executemany(
+                "INSERT INTO completions (key, sample, task, strategy, problem_id, prompt_hash, text,"
+                " generated_tokens, finish_reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(result.key, i, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, o.text, o.tokens,
+                  o.finish_reason) for i, o in enumerate(result.outputs)],
+            )
+
+    def ungraded(self, task: str, strategy: str) -> list[tuple[str, int, str, str]]:
+        """(key, sample, problem_id, text) of completions without a verdict yet."""
+        return list(self._db.execute(
+            "SELECT key, sample, problem_id, text FROM completions WHERE task=? AND strategy=? AND correct IS NULL",
+            (task, strategy)))
+
+    def set_verdicts(self, rows: Iterable[tuple[str, int, str | None, bool, str]]) -> None:
+        """rows of (key, sample, extracted, correct, reason)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE completions SET extracted=?, correct=?, verdict_reason=? WHERE key=? AND sample=?",
+                [(ext, int(ok), reason, key, sample) for key, sample, ext, ok, reason in rows])
+
+    def completions(self, task: str, strategy: str) -> list[CompletionRow]:
+        cur = self._db.execute(
+            "SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, c.text, c.generated_tokens,"
+            " c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens, r.cached_prompt_tokens,"
+            " r.wall_seconds"
+            " FROM completions c JOIN requests r USING (key) WHERE c.task=? AND c.strategy=?"
+            " ORDER BY c.problem_id, c.key, c.sample", (task, strategy))
+        return [CompletionRow(*row[:10], None if row[10] is None else bool(row[10]), *row[11:]) for row in cur]
+
+    def log(self, kind: str, detail: str) -> None:
+        self._db.execute("INSERT INTO events VALUES (?,?,?)", (time.time(), kind, detail))
+
+    def events(self, kind: str) -> list[str]:
+        return [d for (d,) in self._db.execute("SELECT detail FROM events WHERE kind=? ORDER BY at", (kind,))]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,22 @@
+"""Greedy chain of thought: one deterministic sample per problem."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.strategies import register
+from harness.strategies.base import PoolStrategy
+
+
+@dataclass(frozen=True)
+class GreedyParams:
+    max_tokens: int = 256
+    stop: list[str] = field(default_factory=list)
+    n: int = field(default=1, init=False)
+    temperature: float = field(default=0.0, init=False)
+    top_p: float = field(default=1.0, init=False)
+
+
+@register("greedy")
+class Greedy(PoolStrategy):
+    Params = GreedyParams
+    metric_families = ("accuracy",)

@@ -1,0 +1,22 @@
+"""Repeated sampling: one pool of n samples per problem, scored for every k <= n."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.strategies import register
+from harness.strategies.base import PoolStrategy
+
+
+@dataclass(frozen=True)
+class SampleParams:
+    n: int = 16
+    temperature: float = 0.8
+    # 1.0 by default: on the CPU engine only top_p = 1 keeps per-request seeds (and exact resumes).
+    top_p: float = 1.0
+    max_tokens: int = 256
+    stop: list[str] = field(default_factory=list)
+
+
+@register("sample")
+class Sample(PoolStrategy):
+    Params = SampleParams

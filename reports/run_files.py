@@ -1,0 +1,47 @@
+"""metrics.json and summary.txt in the run folder, and the task x metric table printed at the end."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from harness.runner import RunResult, TaskResult
+
+
+def _headline(result: TaskResult) -> list[str]:
+    cells = []
+    for p in result.points:
+        if p.metric == "accuracy" or p.k in (1, max(q.k for q in result.points)):
+            name = p.metric if p.metric == "accuracy" else p.metric.replace("@k", f"@{p.k}")
+            cells.append(f"{name} {p.value:.3f} [{p.low:.3f}, {p.high:.3f}]{'' if p.exact else '~'}")
+    return cells
+
+
+def summary_text(outcome: RunResult) -> str:
+    lines = [f"run folder: {outcome.run_dir}"]
+    header = (f"{'task':<14}{'strategy':<10}{'problems':>9}{'samples':>9}{'gen tok/prob':>13}{'GFLOP/prob':>11}"
+              f"{'no answer':>10}  metrics (95% CI)")
+    lines += [header, "-" * len(header)]
+    for r in outcome.results:
+        flops = max((p.compute["flops"] or 0 for p in r.points), default=0)
+        lines.append(f"{r.task:<14}{r.strategy:<10}{r.problems:>9}{r.samples:>9}{r.mean_generated_tokens:>13.1f}"
+                     f"{flops / 1e9:>11.1f}{r.no_answer_rate:>10.1%}  " + "; ".join(_headline(r)))
+    for r in outcome.results:
+        if r.reused_requests:
+            lines.append(f"{r.task}/{r.strategy}: reused {r.reused_requests} finished requests, "
+                         f"generated {r.generated_requests}")
+    for task, why in outcome.skipped.items():
+        lines.append(f"skipped {task}: {why}")
+    return "\n".join(lines) + "\n"
+
+
+def write_run_files(outcome: RunResult) -> str:
+    data = {
+        "engine": outcome.engine_info,
+        "skipped": outcome.skipped,
+        "results": [dataclasses.asdict(r) for r in outcome.results],
+    }
+    (outcome.run_dir / "metrics.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+    text = summary_text(outcome)
+    (outcome.run_dir / "summary.txt").write_text(text)
+    return text

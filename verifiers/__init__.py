@@ -1,0 +1,65 @@
+"""Verifiers: turn a completion into an extracted answer and a verdict against the gold answer.
+
+A verifier is one module in this package that registers a class with `@register("name")`.
+Task files name their verifier; `get_verifier(name, **options)` builds it.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from harness.errors import InputError
+
+
+@dataclass(frozen=True)
+class Verdict:
+    extracted: str | None  # None: the completion states no answer
+    correct: bool
+    reason: str = ""  # "", "no answer", "unverified: timeout", ...
+
+
+class Verifier(Protocol):
+    name: str
+
+    def gold(self, raw: str) -> str:
+        """The canonical gold answer from a dataset field (e.g. GSM8K's '... #### 72' -> '72')."""
+
+    def extract(self, completion: str) -> str | None:
+        """The final answer stated in a completion, or None when it states none."""
+
+    def grade(self, completion: str, gold: str) -> Verdict:
+        """Extract and compare against an already canonical gold answer."""
+
+
+_REGISTRY: dict[str, Callable[..., Verifier]] = {}
+
+
+def register(name: str):
+    def deco(cls):
+        _REGISTRY[name] = cls
+        cls.name = name
+        return cls
+
+    return deco
+
+
+def _load_all() -> None:
+    for mod in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{mod.name}")
+
+
+def get_verifier(name: str, **options) -> Verifier:
+    _load_all()
+    if name not in _REGISTRY:
+        raise InputError(f"unknown verifier {name!r} (known: {', '.join(sorted(_REGISTRY))})")
+    try:
+        return _REGISTRY[name](**options)
+    except TypeError as e:
+        raise InputError(f"verifier {name!r}: bad options {options}: {e}") from None
+
+
+def verifier_names() -> list[str]:
+    _load_all()
+    return sorted(_REGISTRY)

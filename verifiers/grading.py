@@ -1,0 +1,163 @@
+"""Grade many completions at once: extract every answer, then decide each distinct
+(answer, gold) pair once, in worker processes when there are many.
+
+Sampling strategies produce many completions per problem that state the same answer, and
+equivalence (sympy) costs far more than extraction (regexes), so deduplicating first is most of
+the speed-up. The pool uses 'spawn' processes: the harness process also runs vLLM, whose threads
+and CUDA state do not survive a fork.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Sequence
+
+from verifiers import Verdict, Verifier, get_verifier
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER_REASON = "no answer"
+POOL_MIN_PAIRS = 64  # below this, starting processes (seconds: sympy imports) costs more than it saves
+_BATCHES_PER_WORKER = 4  # several batches each, so one slow batch does not idle the others
+
+_Key = tuple[str, str, str]  # (verifier identity, answer with whitespace collapsed, gold)
+
+
+def _answer_key(extracted: str) -> str:
+    return " ".join(extracted.split())
+
+
+def _verifier_identity(verifier: Any) -> str:
+    # Two verifiers of the same name with different options may judge the same pair differently.
+    options = getattr(verifier, "options", None)
+    return f"{verifier.name}:{sorted(options.items())!r}" if isinstance(options, dict) else verifier.name
+
+
+class GradeCache:
+    """Verdicts of (answer, gold) pairs already decided, kept in memory across `grade_all` calls."""
+
+    def __init__(self) -> None:
+        self._decided: dict[_Key, tuple[bool, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._decided)
+
+    def get(self, verifier: Any, extracted: str, gold: str) -> tuple[bool, str] | None:
+        """(correct, reason) for the pair, or None if it has not been decided yet."""
+        return self._decided.get((_verifier_identity(verifier), _answer_key(extracted), gold))
+
+    def put(self, verifier: Any, extracted: str, gold: str, correct: bool, reason: str) -> None:
+        self._decided[(_verifier_identity(verifier), _answer_key(extracted), gold)] = (correct, reason)
+
+
+# Worker side. A verifier with `options` is rebuilt from its name; others travel pickled.
+_worker_verifiers: dict[str, Any] = {}
+
+
+def _worker_check(spec: tuple, pairs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    kind, payload = spec
+    if kind == "named":
+        name, options = payload
+        ident = f"{name}:{sorted(options.items())!r}"
+        if ident not in _worker_verifiers:
+            _worker_verifiers[ident] = get_verifier(name, **options)
+        verifier = _worker_verifiers[ident]
+    else:
+        verifier = payload
+    return _check_inline(verifier, pairs)
+
+
+def _worker_spec(verifier: Any) -> tuple:
+    options = getattr(verifier, "options", None)
+    if isinstance(options, dict):
+        return ("named", (verifier.name, options))
+    return ("object", verifier)
+
+
+def _check_inline(verifier: Any, pairs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    results = []
+    for extracted, gold in pairs:
+        verdict = verifier.check(extracted, gold)
+        results.append((verdict.correct, verdict.reason))
+    return results
+
+
+def _check_in_pool(verifier: Any, pairs: list[tuple[str, str]], workers: int) -> list[tuple[bool, str]]:
+    size = max(1, math.ceil(len(pairs) / (workers * _BATCHES_PER_WORKER)))
+    batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    spec = _worker_spec(verifier)
+    results: list[list[tuple[bool, str]] | None] = [None] * len(batches)
+    try:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
+            futures = [pool.submit(_worker_check, spec, batch) for batch in batches]
+            for i, future in enumerate(futures):
+                results[i] = future.result()
+    except BrokenProcessPool as e:
+        # A worker died (killed for memory, or spawn could not start): finish here rather than
+        # lose the whole grading pass.
+        log.warning("grading pool failed (%s); grading the remaining answers in this process", e)
+    out: list[tuple[bool, str]] = []
+    for batch, result in zip(batches, results):
+        out.extend(result if result is not None else _check_inline(verifier, batch))
+    return out
+
+
+def _usable_cores() -> int:
+    # The cores this process may run on, which in a container can be far fewer than the host's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def grade_all(
+    verifier: Verifier,
+    items: Sequence[tuple[str, str]],
+    workers: int | None = None,
+    cache: GradeCache | None = None,
+    choices: Sequence[list[str] | None] | None = None,
+) -> list[Verdict]:
+    """Verdicts for (completion, gold) pairs, in order.
+
+    workers: processes for equivalence checks (default: all usable cores; 1 keeps everything
+        inline). Fewer than POOL_MIN_PAIRS distinct pairs are always checked inline.
+    cache: decided pairs to reuse and extend; a fresh one per call if None.
+    choices: per item, option texts for verifiers whose `extract` takes them (multiple_choice).
+    """
+    if choices is not None and len(choices) != len(items):
+        raise ValueError(f"grade_all: {len(choices)} choice lists for {len(items)} items")
+    cache = cache if cache is not None else GradeCache()
+    # Option texts are passed only where known, so verifiers without the parameter still work.
+    extra = [{} if choices is None or choices[i] is None else {"choices": choices[i]} for i in range(len(items))]
+
+    if not hasattr(verifier, "check"):
+        # A verifier that only knows `grade` cannot split the work; grade one by one.
+        return [verifier.grade(completion, gold, **kw) for (completion, gold), kw in zip(items, extra)]
+
+    extracted = [verifier.extract(completion, **kw) for (completion, _), kw in zip(items, extra)]
+    pending: dict[tuple[str, str], tuple[str, str]] = {}  # key -> a representative pair to check
+    for answer, (_, gold) in zip(extracted, items):
+        if answer is not None and cache.get(verifier, answer, gold) is None:
+            pending.setdefault((_answer_key(answer), gold), (answer, gold))
+
+    pairs = list(pending.values())
+    n_workers = workers if workers is not None else _usable_cores()
+    if len(pairs) >= POOL_MIN_PAIRS and n_workers > 1 and getattr(verifier, "check_in_pool", False):
+        results = _check_in_pool(verifier, pairs, n_workers)
+    else:
+        results = _check_inline(verifier, pairs)
+    for (answer, gold), (correct, reason) in zip(pairs, results):
+        cache.put(verifier, answer, gold, correct, reason)
+
+    verdicts = []
+    for answer, (_, gold) in zip(extracted, items):
+        if answer is None:
+            verdicts.append(Verdict(None, False, NO_ANSWER_REASON))
+        else:
+            correct, reason = cache.get(verifier, answer, gold)
+            verdicts.append(Verdict(answer, correct, reason))
+    return verdicts

@@ -1,0 +1,261 @@
+"""Find the final answer a completion states for a math problem, as a short LaTeX-ish string.
+
+Pure string functions: no sympy here, so they are cheap, deterministic and easy to test. Deciding
+whether the answer is *right* is `verifiers.math`'s job.
+
+Where an answer can be stated, strongest signal first (within one kind the last one wins, because
+models revise themselves and restate at the end):
+  1. \\boxed{...} / \\fbox{...}
+  2. GSM8K-style "#### 72"
+  3. "final answer ..." / "the answer is ..." / "Answer: ..."
+  4. optionally, the last number in the text
+"""
+from __future__ import annotations
+
+import re
+
+_THINK_OPEN = "<think>"
+_THINK_CLOSE = "</think>"
+
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*(\{)?")
+# GSM8K's "#### 72", not a markdown heading ("#### Step 2"): the value must start right away.
+_HASHES_RE = re.compile(r"####[ \t]*([-+$\\\d.(\[][^\n]*)")
+_PHRASE_RE = re.compile(
+    r"\bfinal\s+answer\b(?:\s+is\b)?"
+    r"|\banswer\b\s*(?:is\b|would\s+be\b|should\s+be\b|will\s+be\b|[:=])",
+    re.IGNORECASE,
+)
+# The last-number fallback: a simple \frac first, so that its digits are not taken one by one.
+_LAST_NUMBER_RE = re.compile(
+    r"\\[dt]?frac\{-?\d+(?:\.\d+)?\}\{-?\d+(?:\.\d+)?\}"
+    r"|(?:(?<![\w)\]}])-)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?%?"
+)
+
+# Words that end the answer when they follow it at bracket depth 0: "... is 5 because ...".
+_STOP_WORDS_RE = re.compile(
+    r"\s+(?:because|since|which|so|as|hence|thus|therefore|given|when|meaning|i\.e\.|but"
+    r"|and\s+(?:i|we|this|that|it|the|so|thus|hence))\b",
+    re.IGNORECASE,
+)
+# A phrase whose answer starts like this is prose ("the answer is correct"), not an answer.
+_PROSE_STARTS = frozenset(
+    "a an the this that these those it not no yes correct incorrect wrong right clear simple "
+    "obvious below above following as to in of given found obtained that's therefore thus so "
+    "indeed then now we i let unknown unclear see shown provided".split()
+)
+_MATHY_RE = re.compile(r"[\d\\=+\-*/^()\[\]{}<>$%]")
+_SPACING_RE = re.compile(r"\\\\|\\[,;:! ]|~")  # a LaTeX line break (\\) is kept
+_THOUSANDS_TOKEN_RE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
+_UNIT_WORDS_RE = re.compile(r"^(?P<num>.*?[\d}%])\s+(?P<units>[A-Za-z][A-Za-z.\s/]*(?:\^\{?[23]\}?)?)$")
+_MAX_SPAN = 2000  # an answer is never longer; bounds the work on runaway outputs
+_CONNECTIVES = frozenset({"and", "or", "to", "through", "plus", "minus", "times", "over", "pi"})
+# Two-letter words after a number are variables ("2 xy") unless they are units.
+_SHORT_UNITS = frozenset("m cm mm km g kg mg l ml s ms h hr min ft in yd mi oz lb lbs mph kph".split())
+
+
+def strip_reasoning(text: str) -> str | None:
+    """The part of a completion meant as the reply: after the last </think>.
+
+    A <think> that is never closed means the model ran out of tokens while reasoning, so there is
+    no reply (None) and nothing in the reasoning counts as an answer.
+    """
+    close = text.rfind(_THINK_CLOSE)
+    if close >= 0:
+        return text[close + len(_THINK_CLOSE):]
+    if _THINK_OPEN in text:
+        return None
+    return text
+
+
+def _matching_brace(text: str, open_at: int) -> int | None:
+    """Index of the brace closing the one at `open_at`, ignoring escaped braces (\\{ \\})."""
+    depth = 0
+    i = open_at
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None  # truncated output: the box never closes
+
+
+def boxed_contents(text: str) -> list[tuple[int, str]]:
+    """(position, content) of every complete \\boxed{...} / \\fbox{...}, outermost ones only."""
+    found: list[tuple[int, str]] = []
+    pos = 0
+    while (m := _BOX_RE.search(text, pos)) is not None:
+        if m.group(1):
+            end = _matching_brace(text, m.end() - 1)
+            if end is None:
+                pos = m.end()
+                continue
+            found.append((m.start(), text[m.end():end]))
+            pos = end + 1
+        else:
+            # "\boxed 5": the argument is the next token only
+            arg = re.match(r"\s*([^\s$.,]+)", text[m.end():])
+            if arg:
+                found.append((m.start(), arg.group(1)))
+            pos = m.end()
+    return found
+
+
+def _math_span(text: str) -> str | None:
+    """The content of a math span that `text` starts with ($..$, $$..$$, \\(..\\), \\[..\\])."""
+    for open_, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if text.startswith(open_):
+            end = text.find(close, len(open_))
+            if end < 0:
+                return None
+            return text[len(open_):end]
+    return None
+
+
+def _first_math_segment(text: str) -> str | None:
+    m = re.search(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", text, re.DOTALL)
+    if m is None:
+        return None
+    return next(g for g in m.groups() if g is not None)
+
+
+def _sentence(text: str) -> str:
+    """`text` up to the end of its first sentence, not cutting inside brackets or decimals."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            if c == "\n" or c in ";!?":
+                break
+            if c == "." and (i + 1 == len(text) or not text[i + 1].isdigit()):
+                break
+            if c == "," and i + 1 < len(text) and text[i + 1] == " ":
+                if _STOP_WORDS_RE.match(text, i + 1):
+                    break
+            if c == " " and _STOP_WORDS_RE.match(text, i):
+                break
+        i += 1
+    return text[:i]
+
+
+def _phrase_answer(rest: str) -> str | None:
+    """The answer stated right after an answer phrase; `rest` is the text that follows it."""
+    rest = re.sub(r"^[\s:*_=#]*", "", rest[:_MAX_SPAN])
+    if not rest.strip():
+        return None
+    if (math := _math_span(rest.replace("\\$", ""))) is not None:
+        return math
+    sentence = _sentence(rest)
+    if (math := _first_math_segment(sentence)) is not None:
+        return math
+    return sentence
+
+
+def _looks_like_answer(candidate: str) -> bool:
+    if _MATHY_RE.search(candidate):
+        return True
+    words = candidate.split()
+    return 0 < len(words) <= 3 and re.sub(r"\W", "", words[0].lower()) not in _PROSE_STARTS
+
+
+def _drop_units(answer: str) -> str:
+    """'12 \\text{ cm}' -> '12', '72 apples' -> '72'; leaves '\\text{Monday}' and '2 and 3' alone."""
+    while True:
+        m = re.search(r"\s*" + _TEXT_CMD_RE.pattern + r"(?:\^\{?[23]\}?)?\s*$", answer)
+        if m is None or not m.start() or not re.fullmatch(r"[A-Za-z .^23/]*", m.group(1)):
+            break
+        if m.group(1).strip().lower() in _CONNECTIVES or not answer[: m.start()].strip():
+            break
+        answer = answer[: m.start()]
+    m = _UNIT_WORDS_RE.match(answer) if len(answer) <= _MAX_SPAN else None
+    if m:
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group("units"))]
+        if all(w not in _CONNECTIVES and (len(w) >= 3 or w in _SHORT_UNITS) for w in words):
+            answer = m.group("num")
+    return answer.strip()
+
+
+def _drop_thousands_separators(answer: str) -> str:
+    # Only when every comma belongs to a digit group: "1,234" is a number, "(1,234)" or
+    # "1, 2, 3" are not ours to rewrite.
+    if re.search(r"[()\[\]]|\\\{", answer):
+        return answer
+    if answer.count(",") != sum(t.count(",") for t in _THOUSANDS_TOKEN_RE.findall(answer)):
+        return answer
+    return _THOUSANDS_TOKEN_RE.sub(lambda m: m.group(0).replace(",", ""), answer)
+
+
+def normalize_answer(answer: str) -> str | None:
+    """Tidy a raw answer span: delimiters, markdown, currency, spacing, separators, units."""
+    a = answer.strip().replace("\u2212", "-")
+    if boxes := boxed_contents(a):
+        a = boxes[-1][1]
+    else:
+        a = re.sub(r"^\\(?:boxed|fbox)\s*\{", "", a)  # a box the output never closed
+    a = re.sub(r"^[*_`\s]+|[*_`\s]+$", "", a)
+    if (math := _math_span(a)) is not None:
+        a = math
+    a = a.replace("\\$", "").replace("$", "")
+    a = re.sub(r"\\(?:displaystyle|left|right)(?![A-Za-z])", "", a)
+    a = a.replace("{,}", ",")
+    a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)  # 1\,000: a thin space between digit groups
+    a = _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
+    a = re.sub(r"[\s.,;:]+$", "", a).strip()
+    a = _drop_thousands_separators(a)
+    a = _drop_units(a)
+    a = re.sub(r"\s+", " ", a).strip()
+    return a or None
+
+
+def last_number(text: str) -> str | None:
+    """The last number in `text` (a plain \\frac counts as one), or None."""
+    matches = list(_LAST_NUMBER_RE.finditer(text))
+    return matches[-1].group(0) if matches else None
+
+
+def extract_final_answer(text: str, last_number_fallback: bool = True) -> str | None:
+    """The final answer stated in a completion, normalized, or None when it states none."""
+    reply = strip_reasoning(text)
+    if reply is None or not reply.strip():
+        return None
+    for _, content in reversed(boxed_contents(reply)):
+        if (answer := normalize_answer(content)) is not None:
+            return answer
+    for m in reversed(list(_HASHES_RE.finditer(reply))):
+        if (answer := normalize_answer(_sentence(m.group(1)))) is not None:
+            return answer
+    for m in reversed(list(_PHRASE_RE.finditer(reply))):
+        span = _phrase_answer(reply[m.end():])
+        if span is None or not _looks_like_answer(span):
+            continue
+        if (answer := normalize_answer(span)) is not None:
+            return answer
+    if last_number_fallback and (number := last_number(reply)) is not None:
+        return normalize_answer(number)
+    return None
+
+
+def gold_answer(raw: str) -> str:
+    """The canonical gold answer from a dataset field: after GSM8K's '####', a MATH solution's
+    last \\boxed{}, or else the field itself."""
+    text = raw.strip()
+    if "####" in text:
+        return text.rsplit("####", 1)[1].strip().replace(",", "")
+    if boxes := boxed_contents(text):
+        return boxes[-1][1].strip()
+    return text
