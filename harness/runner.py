@@ -16,7 +16,7 @@ from harness.config import RunConfig
 from harness.data import DataUnavailable
 from harness.engine import Engine, GenResult, build_engine
 from harness.metrics.compute import ModelShape
-from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.metrics.pool import MetricPoint
 from harness.models import resolve_model
 from harness.store import RequestMeta, Store
 from harness.strategies import build_strategy
@@ -144,7 +144,6 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
     label = f"{task.name}/{strategy.label()}"
     progress = Progress(label, len(problems))
     generated = 0
-    waiting = 0.0
 
     def on_result(result: GenResult, meta: RequestMeta) -> None:
         nonlocal generated
@@ -178,7 +177,7 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         task=task.name, strategy=strategy.label(), problems=len(problems),
         problems_sha256=provenance.problems_fingerprint(problems), samples=len(rows),
         reused_requests=reused, generated_requests=generated,
-        points=pool_metrics(rows, strategy.metric_families, session.shape(), config.price),
+        points=strategy.metrics(rows, session.shape(), config.price),
         no_answer_rate=sum(r.extracted is None for r in rows) / max(len(rows), 1),
         mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
         generation_seconds=waiting,

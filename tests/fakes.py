@@ -22,13 +22,24 @@ class FakeEngine:
         h = hashlib.sha256(f"{request.key}/{request.sampling.seed}/{i}".encode()).digest()
         return str(h[0] % 3)
 
+    # One token per character keeps token arithmetic easy to check.
+    def render(self, messages) -> str:
+        return "".join(f"<{role}>{content}\n" for role, content in messages) + "<assistant>"
+
+    def tokenize(self, text: str) -> list[int]:
+        return [ord(c) for c in text]
+
+    def detokenize(self, token_ids) -> str:
+        return "".join(map(chr, token_ids))
+
     def generate(self, requests: Sequence[GenRequest], on_result) -> None:
         self.calls.append([r.key for r in requests])
         for r in requests:
-            outputs = tuple(GenOutput(text=f"Let me think. \\boxed{{{self.answer(r, i)}}}", tokens=7 + i,
-                                      finish_reason="stop") for i in range(r.sampling.n))
-            on_result(GenResult(key=r.key, prompt_tokens=len(r.messages[0][1].split()), cached_prompt_tokens=0,
-                                outputs=outputs))
+            texts = [f"Let me think. \\boxed{{{self.answer(r, i)}}}" for i in range(r.sampling.n)]
+            outputs = tuple(GenOutput(text=t, tokens=len(t), finish_reason="stop", token_ids=tuple(self.tokenize(t)))
+                            for t in texts)
+            prompt = r.prompt if r.prompt is not None else self.render(r.messages)
+            on_result(GenResult(key=r.key, prompt_tokens=len(prompt), cached_prompt_tokens=0, outputs=outputs))
 
     def close(self) -> None:
         pass

@@ -15,15 +15,22 @@ class SamplingSpec:
     max_tokens: int = 256
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    logprobs: int | None = None  # None: none; 0: the chosen token's; k: also the k most likely
 
 
 @dataclass(frozen=True)
 class GenRequest:
-    """One prompt and how to sample it; `n` samples share one prefill."""
+    """One prompt and how to sample it; `n` samples share one prefill.
+
+    Either chat `messages` (the engine applies the chat template) or a raw `prompt` text that is
+    continued as it is: strategies that extend a partial answer send `render(messages) + partial`,
+    which also lets the prefix cache serve the shared part.
+    """
 
     key: str
-    messages: tuple[tuple[str, str], ...]  # (role, content) pairs, chat template applied by the engine
+    messages: tuple[tuple[str, str], ...]  # (role, content) pairs
     sampling: SamplingSpec
+    prompt: str | None = None  # when set, sent verbatim instead of the rendered messages
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,9 @@ class GenOutput:
     text: str
     tokens: int
     finish_reason: str  # "stop" | "length" | ...
+    token_ids: tuple[int, ...] = ()
+    logprobs: tuple[float, ...] | None = None  # of each chosen token, when asked for
+    top_logprobs: tuple[dict[str, float], ...] | None = None  # per token: decoded text -> logprob
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,13 @@ class EngineInfo:
 
 class Engine(Protocol):
     info: EngineInfo
+
+    def render(self, messages: Sequence[tuple[str, str]]) -> str:
+        """The prompt text the model sees for chat messages (chat template, generation prompt)."""
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def detokenize(self, token_ids: Sequence[int]) -> str: ...
 
     def generate(self, requests: Sequence[GenRequest], on_result: Callable[[GenResult], None]) -> None:
         """Run all requests; call `on_result` for each as soon as it has finished (in any order)."""

@@ -58,12 +58,21 @@ class VLLMEngine:
         # identical to an uninterrupted one.
         seed = s.seed if not (self.cpu and s.top_p < 1.0) else None
         return SamplingParams(n=s.n, temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                              seed=seed, stop=list(s.stop) or None,
+                              seed=seed, stop=list(s.stop) or None, logprobs=s.logprobs,
                               output_kind=RequestOutputKind.FINAL_ONLY)
 
-    def render(self, request: GenRequest) -> str:
-        messages = [{"role": role, "content": content} for role, content in request.messages]
-        return self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    def render(self, messages) -> str:
+        chat = [{"role": role, "content": content} for role, content in messages]
+        return self._tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def detokenize(self, token_ids) -> str:
+        return self._tokenizer.decode(list(token_ids))
+
+    def _prompt(self, request: GenRequest) -> str:
+        return request.prompt if request.prompt is not None else self.render(request.messages)
 
     def generate(self, requests: Sequence[GenRequest], on_result: Callable[[GenResult], None]) -> None:
         engine = self._llm.llm_engine
@@ -72,16 +81,13 @@ class VLLMEngine:
             self._counter += 1
             rid = f"{self._counter}"
             started[rid] = (request.key, time.monotonic())
-            engine.add_request(rid, self.render(request), self._sampling_params(request))
+            engine.add_request(rid, self._prompt(request), self._sampling_params(request))
         while engine.has_unfinished_requests():
             for out in engine.step():
                 if not out.finished:
                     continue
                 key, t0 = started.pop(out.request_id)
-                outputs = tuple(
-                    GenOutput(text=o.text, tokens=len(o.token_ids), finish_reason=str(o.finish_reason))
-                    for o in sorted(out.outputs, key=lambda o: o.index)
-                )
+                outputs = tuple(_output(o) for o in sorted(out.outputs, key=lambda o: o.index))
                 on_result(GenResult(key=key, prompt_tokens=len(out.prompt_token_ids or ()),
                                     cached_prompt_tokens=out.num_cached_tokens, outputs=outputs,
                                     wall_seconds=time.monotonic() - t0))
@@ -93,6 +99,16 @@ class VLLMEngine:
         shutdown = getattr(engine, "engine_core", None)
         if shutdown is not None and hasattr(shutdown, "shutdown"):
             shutdown.shutdown()
+
+
+def _output(o) -> GenOutput:
+    logprobs = top = None
+    if o.logprobs is not None:
+        # vLLM gives, per position, token id -> Logprob for the chosen token and the top-k.
+        logprobs = tuple(step[t].logprob for t, step in zip(o.token_ids, o.logprobs))
+        top = tuple({lp.decoded_token: lp.logprob for lp in step.values()} for step in o.logprobs)
+    return GenOutput(text=o.text, tokens=len(o.token_ids), finish_reason=str(o.finish_reason),
+                     token_ids=tuple(o.token_ids), logprobs=logprobs, top_logprobs=top)
 
 
 def model_shape(cfg) -> ModelShape | None:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Callable, ClassVar, Protocol, Sequence
 
 from harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
-from harness.store import RequestMeta, Store
+from harness.metrics.compute import ModelShape, Price
+from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.store import CompletionRow, RequestMeta, Store
 from harness.types import Problem
 
 
@@ -39,25 +41,33 @@ class Strategy(Protocol):
     name: ClassVar[str]
     Params: ClassVar[type]
     params: object
-    metric_families: ClassVar[tuple[str, ...]]  # which pool metrics make sense: accuracy, pass, maj
 
-    def label(self) -> str: ...
+    def label(self) -> str:
+        """The name rows are stored under (a strategy may add its parameters)."""
 
     def execute(self, ctx: RunContext, problems: Sequence[Problem]) -> list[str]:
-        """Make sure every problem has its samples in the store; return the request keys that
+        """Make sure every problem has its candidates in the store; return the request keys that
         belong to this run (metrics read exactly those)."""
+
+    def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
+                ) -> list[MetricPoint]:
+        """Metric points from this run's graded rows, each with its compute."""
 
 
 class PoolStrategy:
     """n independent samples of one prompt per problem, sent as one request with `n`."""
 
-    metric_families: ClassVar[tuple[str, ...]] = ("pass", "maj")
+    metric_families: ClassVar[tuple[str, ...]] = ("pass", "maj")  # of pool_metrics
 
     def __init__(self, params) -> None:
         self.params = params
 
     def label(self) -> str:
         return self.name
+
+    def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
+                ) -> list[MetricPoint]:
+        return pool_metrics(rows, self.metric_families, shape, price)
 
     def sampling(self, seed: int) -> SamplingSpec:
         p = self.params

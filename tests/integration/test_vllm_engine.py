@@ -18,7 +18,8 @@ def test_n_samples_come_back_in_one_result_with_engine_token_counts(engine):
     result = _generate(engine, [request])["a"]
     assert len(result.outputs) == 4
     tokenizer = engine._tokenizer
-    assert result.prompt_tokens == len(tokenizer(engine.render(request))["input_ids"])
+    assert [len(o.token_ids) for o in result.outputs] == [o.tokens for o in result.outputs]
+    assert result.prompt_tokens == len(tokenizer(engine.render(request.messages))["input_ids"])
     for out in result.outputs:
         assert 1 <= out.tokens <= 24
         assert out.finish_reason in ("stop", "length")
@@ -40,3 +41,17 @@ def test_a_repeated_prompt_is_served_from_the_prefix_cache(engine):
     _generate(engine, [GenRequest("first", (("user", long_prompt),), spec)])
     again = _generate(engine, [GenRequest("again", (("user", long_prompt),), spec)])["again"]
     assert again.cached_prompt_tokens and again.cached_prompt_tokens >= again.prompt_tokens // 2
+
+
+def test_logprobs_and_raw_prompt_continuation(engine):
+    messages = (("user", "What is 2 + 3?"),)
+    spec = SamplingSpec(n=1, temperature=0.0, max_tokens=8, logprobs=2)
+    first = _generate(engine, [GenRequest("a", messages, spec)])["a"].outputs[0]
+    assert len(first.logprobs) == first.tokens and all(lp <= 0 for lp in first.logprobs)
+    assert all(len(top) >= 2 for top in first.top_logprobs)
+    assert engine.detokenize(first.token_ids) == first.text
+    # Greedy continuation of the rendered prompt plus the first half gives the second half.
+    half = engine.detokenize(first.token_ids[:4])
+    cont = GenRequest("b", (), SamplingSpec(n=1, temperature=0.0, max_tokens=4), prompt=engine.render(messages) + half)
+    second = _generate(engine, [cont])["b"].outputs[0]
+    assert half + second.text == first.text
