@@ -14,11 +14,26 @@ def _data_dir(args) -> Path | None:
     return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
 
 
+def _allow_unjailed_code(args) -> None:
+    # Only an opt-in: code tasks check for the sandbox themselves and refuse without it.
+    if args.unsafe_no_sandbox:
+        from harness.sandbox import require_sandbox
+
+        require_sandbox(unsafe_no_sandbox=True)  # warns when it will really run code unjailed
+
+
 def cmd_run(args) -> int:
     from harness.config import load_run_config, make_run_config
     from harness.runner import run
     from reports.run_files import write_run_files
 
+    if args.rerun:
+        if args.config:
+            raise InputError("run: give a config file or --rerun RUN_DIR, not both")
+        args.config = str(Path(args.rerun) / "config.yaml")
+        if args.out is None:
+            args.out = str(Path(args.rerun).with_name(Path(args.rerun).name + "-rerun"))
+    _allow_unjailed_code(args)
     config_path = Path(args.config) if args.config else None
     data = load_run_config(config_path)
     where = str(config_path or "run config")
@@ -62,6 +77,7 @@ def cmd_score(args) -> int:
     from harness.scoring import read_predictions, score, write_verdicts
     from harness.task import load_task
 
+    _allow_unjailed_code(args)
     task = load_task(args.task)
     path = Path(args.predictions)
     predictions = read_predictions(path)
@@ -97,6 +113,10 @@ def cmd_models_prepare(args) -> int:
     return 0
 
 
+UNSAFE_HELP = ("where bubblewrap is missing, run code tasks' generated code without a jail "
+               "(dangerous: it can read your files and use the network)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="thinkbench", description="How LLM accuracy scales with test-time compute.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -114,6 +134,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int)
     r.add_argument("--out", help="run folder (default runs/<name>)")
     r.add_argument("--data-dir", help="local dataset mirror (default $THINKBENCH_DATA_DIR, else the Hub)")
+    r.add_argument("--rerun", metavar="RUN_DIR", help="repeat a run from its folder's config.yaml into a new "
+                   "folder (default RUN_DIR-rerun)")
+    r.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("tasks", help="list tasks with their sizes")
@@ -125,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--predictions", required=True, help='JSONL rows {"problem_id"|"gold": ..., "completion": ...}')
     s.add_argument("--out", default="scored", help="folder for verdicts.jsonl")
     s.add_argument("--data-dir")
+    s.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     s.set_defaults(func=cmd_score)
 
     d = sub.add_parser("data", help="dataset mirror tools")

@@ -69,7 +69,7 @@ class VLLMEngine:
         return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def detokenize(self, token_ids) -> str:
-        return self._tokenizer.decode(list(token_ids))
+        return self._tokenizer.decode(list(token_ids), skip_special_tokens=True)
 
     def _prompt(self, request: GenRequest) -> str:
         return request.prompt if request.prompt is not None else self.render(request.messages)

@@ -46,7 +46,9 @@ def test_a_run_on_the_embedded_model_writes_the_run_folder(engine, tmp_path):
     assert result.samples == 40 and result.generated_requests == 10
     assert 0 < result.mean_generated_tokens <= 4 * 48
     assert {(p.metric, p.k) for p in result.points} >= {("pass@k", 1), ("pass@k", 4), ("maj@k", 4)}
-    assert result.mean_prompt_tokens > 20
+    top = next(p for p in result.points if p.metric == "pass@k" and p.k == 4)
+    assert top.compute["prompt_tokens"] > 20 and top.compute["flops"] > 0
+    assert top.compute["generated_tokens"] == pytest.approx(result.mean_generated_tokens)
     from reports.run_files import write_run_files
 
     text = write_run_files(outcome)

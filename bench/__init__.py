@@ -1,0 +1,1 @@
+"""`make bench`: performance figures, each measured beside its baseline in one run."""

@@ -1,0 +1,73 @@
+"""Grading, metrics, report and memory on a 500 problems x 64 samples pool (run as a subprocess,
+so peak memory is this harness process alone)."""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.synthetic import SyntheticEngine
+from harness.config import make_run_config
+from harness.data import DataUnavailable, default_data_dir
+from harness.runner import run
+from harness.store import Store
+from harness.task import load_task
+from verifiers.grading import GradeCache, grade_all
+
+PROBLEMS, SAMPLES = 500, 64
+
+
+def _task_and_problems():
+    data_dir = default_data_dir()
+    try:
+        return "math500", {}, load_task("math500").problems(data_dir, PROBLEMS), data_dir
+    except DataUnavailable:
+        options = {"levels": [1, 2, 3, 4, 5], "per_level": PROBLEMS // 5}
+        return "arith", options, load_task("arith").with_options(options).problems(None), None
+
+
+def measure(out: Path) -> dict:
+    name, options, problems, data_dir = _task_and_problems()
+    engine = SyntheticEngine({p.id: p.gold for p in problems})
+    config = make_run_config({"name": "bench-pool", "model": str(out / "model"), "out": str(out / "run"),
+                              "tasks": [{"name": name, "limit": PROBLEMS, "options": options}],
+                              "strategies": [{"name": "sample", "n": SAMPLES}]}, "bench")
+    (out / "model").mkdir(parents=True, exist_ok=True)
+    (out / "model" / "config.json").write_text("{}")
+    t0 = time.perf_counter()
+    run(config, data_dir, out / "run", engine=engine)
+    run_seconds = time.perf_counter() - t0
+
+    store = Store(out / "run" / "store.sqlite")
+    rows = store.completions(name, "sample")
+    golds = {p.id: p.gold for p in problems}
+    items = [(r.text, golds[r.problem_id]) for r in rows]
+    verifier = load_task(name).verifier
+    cache = GradeCache()
+    t0 = time.perf_counter()
+    grade_all(verifier, items, cache=cache)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    grade_all(verifier, items, cache=cache)
+    warm = time.perf_counter() - t0
+    figures = {"task": name, "completions": len(items), "distinct_pairs": len(cache), "run_seconds": run_seconds,
+               "grade_cold_seconds": cold, "grade_warm_seconds": warm}
+    try:
+        from reports.html import write_report
+    except ImportError:
+        pass
+    else:
+        t0 = time.perf_counter()
+        path = write_report(out / "run")
+        figures.update(report_seconds=time.perf_counter() - t0, report_mb=path.stat().st_size / 1e6)
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(measure(Path(tmp))))
+    sys.exit(0)
