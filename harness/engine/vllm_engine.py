@@ -14,7 +14,8 @@ from harness.metrics.compute import ModelShape
 # Settings a run config may pass through to `vllm.LLM`; anything else is a typo we report.
 _LLM_SETTINGS = {
     "max_model_len", "gpu_memory_utilization", "tensor_parallel_size", "pipeline_parallel_size",
-    "dtype", "enforce_eager", "max_num_seqs", "trust_remote_code", "kv_cache_gib",
+    "dtype", "enforce_eager", "max_num_seqs", "trust_remote_code", "kv_cache_gib", "enable_chunked_prefill",
+    "max_num_batched_tokens",
 }
 
 
@@ -39,6 +40,12 @@ class VLLMEngine:
             # fails on small machines.
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_gib))
         settings.setdefault("max_model_len", 4096)
+        if self.cpu:
+            # A prompt prefilled in chunks makes vLLM rewind the seeded sampler's generator, which
+            # the CPU generator cannot do ("CPU Generator does not use offset"): the engine dies.
+            # Whole-prompt prefills keep per-request seeds, and with them exact resumes, working.
+            settings.setdefault("enable_chunked_prefill", False)
+            settings.setdefault("max_num_batched_tokens", max(settings["max_model_len"], 8192))
         from vllm import LLM
 
         self._llm = LLM(model=model, seed=seed, enable_prefix_caching=True, **settings)
@@ -61,9 +68,10 @@ class VLLMEngine:
                               seed=seed, stop=list(s.stop) or None, logprobs=s.logprobs,
                               output_kind=RequestOutputKind.FINAL_ONLY)
 
-    def render(self, messages) -> str:
+    def render(self, messages, template_kwargs=None) -> str:
         chat = [{"role": role, "content": content} for role, content in messages]
-        return self._tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        return self._tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True,
+                                                   **(template_kwargs or {}))
 
     def tokenize(self, text: str) -> list[int]:
         return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -107,8 +115,10 @@ def _output(o) -> GenOutput:
         # vLLM gives, per position, token id -> Logprob for the chosen token and the top-k.
         logprobs = tuple(step[t].logprob for t, step in zip(o.token_ids, o.logprobs))
         top = tuple({lp.decoded_token: lp.logprob for lp in step.values()} for step in o.logprobs)
+    # vLLM's stop_reason is the matched stop string, a stop token id, or None (end of sequence).
+    stop = o.stop_reason if isinstance(o.stop_reason, str) else None
     return GenOutput(text=o.text, tokens=len(o.token_ids), finish_reason=str(o.finish_reason),
-                     token_ids=tuple(o.token_ids), logprobs=logprobs, top_logprobs=top)
+                     token_ids=tuple(o.token_ids), logprobs=logprobs, top_logprobs=top, stop_reason=stop)
 
 
 def model_shape(cfg) -> ModelShape | None:
