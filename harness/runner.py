@@ -157,7 +157,8 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         return engine
 
     t0 = time.monotonic()
-    ctx = RunContext(engine=engine_for_strategy, store=store, seed=config.seed, model=model, on_result=on_result)
+    ctx = RunContext(engine=engine_for_strategy, store=store, seed=config.seed, model=model, on_result=on_result,
+                     reasoning=config.reasoning)
     keys = set(strategy.execute(ctx, problems))
     waiting = time.monotonic() - t0
     reused = len(keys) - generated
@@ -167,10 +168,11 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
 
     by_id = {p.id: p for p in problems}
     todo = store.ungraded(task.name, strategy.label())
-    verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text in todo],
-                         choices=[by_id[pid].meta.get("choices") for _, _, pid, _ in todo])
+    verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text, _ in todo],
+                         choices=[by_id[pid].meta.get("choices") for _, _, pid, _, _ in todo],
+                         truncated=[finish == "length" for *_, finish in todo])
     store.set_verdicts((key, sample, v.extracted, v.correct, v.reason)
-                       for (key, sample, _, _), v in zip(todo, verdicts))
+                       for (key, sample, *_), v in zip(todo, verdicts))
 
     rows = [r for r in store.completions(task.name, strategy.label()) if r.key in keys]
     return TaskResult(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from harness.engine.base import GenResult
+from harness.engine.base import GenOutput, GenResult
 from harness.types import Problem
 
 _SCHEMA = """
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS requests (
     prompt_tokens INTEGER NOT NULL,
     cached_prompt_tokens INTEGER,
     wall_seconds REAL NOT NULL,
-    finished_at REAL NOT NULL
+    finished_at REAL NOT NULL,
+    compute TEXT                   -- JSON: the work a request stands for beyond its own tokens (search, scoring)
 );
 CREATE TABLE IF NOT EXISTS completions (
     key TEXT NOT NULL REFERENCES requests(key),
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS completions (
     extracted TEXT,
     correct INTEGER,               -- NULL until graded
     verdict_reason TEXT,
+    score REAL,                    -- a scorer's value of this completion, when a strategy scores
     PRIMARY KEY (key, sample)
 );
 -- The problems and prompts of the run, so a report or a re-grade needs nothing but the run folder.
@@ -52,7 +54,21 @@ CREATE TABLE IF NOT EXISTS problems (
 );
 CREATE TABLE IF NOT EXISTS prompts (prompt_hash TEXT PRIMARY KEY, messages TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (at REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+-- Scorer verdicts, so a resumed run never scores a candidate twice: per-step values and what they cost.
+CREATE TABLE IF NOT EXISTS scores (
+    scorer TEXT NOT NULL,          -- the scorer's identity (name, model, options)
+    task TEXT NOT NULL,
+    problem_id TEXT NOT NULL,
+    candidate TEXT NOT NULL,       -- digest of the candidate's text
+    steps TEXT NOT NULL,           -- JSON list of per-step values
+    cost TEXT NOT NULL,            -- JSON: tokens, calls and FLOPs spent scoring it
+    PRIMARY KEY (scorer, task, problem_id, candidate)
+);
 """
+
+
+# Columns added after the first schema; older run folders get them on open.
+_ADDED_COLUMNS = (("requests", "compute", "TEXT"), ("completions", "score", "REAL"))
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,8 @@ class RequestMeta:
     problem_id: str
     prompt_hash: str
     messages: tuple = ()  # (role, content) pairs, kept once per prompt hash
+    compute: dict | None = None  # stored with the request (see the `compute` column)
+    scores: tuple = ()  # per sample, stored with the completions when given
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,8 @@ class CompletionRow:
     prompt_tokens: int
     cached_prompt_tokens: int | None
     wall_seconds: float = 0.0  # of the whole request
+    score: float | None = None
+    compute: dict | None = None  # of the request, when it stands for more than its own tokens
 
 
 class Store:
@@ -91,6 +111,9 @@ class Store:
         # FULL: a finished request survives power loss, not only a killed process.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        for table, column, kind in _ADDED_COLUMNS:
+            if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def finished_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
@@ -123,21 +146,25 @@ class Store:
             self._db.execute("INSERT OR IGNORE INTO prompts VALUES (?,?)",
                              (meta.prompt_hash, json.dumps(list(meta.messages))))
             self._db.execute(
-                "INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO requests (key, task, strategy, problem_id, prompt_hash, prompt_tokens,"
+                " cached_prompt_tokens, wall_seconds, finished_at, compute) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (result.key, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, result.prompt_tokens,
-                 result.cached_prompt_tokens, result.wall_seconds, time.time()),
+                 result.cached_prompt_tokens, result.wall_seconds, time.time(),
+                 None if meta.compute is None else json.dumps(meta.compute)),
             )
+            scores = meta.scores or (None,) * len(result.outputs)
             self._db.executemany(
                 "INSERT INTO completions (key, sample, task, strategy, problem_id, prompt_hash, text,"
-                " generated_tokens, finish_reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                " generated_tokens, finish_reason, score) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(result.key, i, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, o.text, o.tokens,
-                  o.finish_reason) for i, o in enumerate(result.outputs)],
+                  o.finish_reason, score) for i, (o, score) in enumerate(zip(result.outputs, scores))],
             )
 
-    def ungraded(self, task: str, strategy: str) -> list[tuple[str, int, str, str]]:
-        """(key, sample, problem_id, text) of completions without a verdict yet."""
+    def ungraded(self, task: str, strategy: str) -> list[tuple[str, int, str, str, str]]:
+        """(key, sample, problem_id, text, finish_reason) of completions without a verdict yet."""
         return list(self._db.execute(
-            "SELECT key, sample, problem_id, text FROM completions WHERE task=? AND strategy=? AND correct IS NULL",
+            "SELECT key, sample, problem_id, text, finish_reason FROM completions"
+            " WHERE task=? AND strategy=? AND correct IS NULL",
             (task, strategy)))
 
     def set_verdicts(self, rows: Iterable[tuple[str, int, str | None, bool, str]]) -> None:
@@ -152,10 +179,59 @@ class Store:
         cur = self._db.execute(
             "SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, c.text, c.generated_tokens,"
             " c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens, r.cached_prompt_tokens,"
-            " r.wall_seconds"
+            " r.wall_seconds, c.score, r.compute"
             " FROM completions c JOIN requests r USING (key) WHERE c.task=? AND c.strategy=?"
             " ORDER BY c.problem_id, c.key, c.sample", (task, strategy))
-        return [CompletionRow(*row[:10], None if row[10] is None else bool(row[10]), *row[11:]) for row in cur]
+        return [CompletionRow(*row[:10], None if row[10] is None else bool(row[10]), *row[11:16],
+                              None if row[16] is None else json.loads(row[16])) for row in cur]
+
+    def results(self, keys: Iterable[str]) -> dict[str, GenResult]:
+        """Finished requests as the engine gave them (texts and token counts; no token ids or
+        logprobs), so a resumed search can rebuild its tree without the engine."""
+        keys = list(keys)
+        found: dict[str, GenResult] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            heads = {k: (p, c, w) for k, p, c, w in self._db.execute(
+                f"SELECT key, prompt_tokens, cached_prompt_tokens, wall_seconds FROM requests WHERE key IN ({marks})",
+                chunk)}
+            outputs: dict[str, list[GenOutput]] = {k: [] for k in heads}
+            for k, text, tokens, reason in self._db.execute(
+                    f"SELECT key, text, generated_tokens, finish_reason FROM completions WHERE key IN ({marks})"
+                    " ORDER BY key, sample", chunk):
+                outputs[k].append(GenOutput(text=text, tokens=tokens, finish_reason=reason))
+            for k, (prompt, cached, wall) in heads.items():
+                found[k] = GenResult(k, prompt, cached, tuple(outputs[k]), wall)
+        return found
+
+    def set_scores(self, key: str, scores: list[float], compute: dict) -> None:
+        """Scores of a stored request's samples (in sample order) and the compute they cost."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("UPDATE completions SET score=? WHERE key=? AND sample=?",
+                                 [(s, key, i) for i, s in enumerate(scores)])
+            self._db.execute("UPDATE requests SET compute=? WHERE key=?", (json.dumps(compute), key))
+
+    def cached_scores(self, scorer: str, task: str, problem_id: str, candidates: Iterable[str]
+                      ) -> dict[str, tuple[list[float], dict]]:
+        """candidate digest -> (per-step values, cost) for those already scored."""
+        candidates = list(candidates)
+        found: dict[str, tuple[list[float], dict]] = {}
+        for i in range(0, len(candidates), 500):
+            chunk = candidates[i:i + 500]
+            found.update((c, (json.loads(steps), json.loads(cost))) for c, steps, cost in self._db.execute(
+                f"SELECT candidate, steps, cost FROM scores WHERE scorer=? AND task=? AND problem_id=?"
+                f" AND candidate IN ({','.join('?' * len(chunk))})", (scorer, task, problem_id, *chunk)))
+        return found
+
+    def save_scores(self, scorer: str, rows: Iterable[tuple[str, str, str, list[float], dict]]) -> None:
+        """rows of (task, problem_id, candidate digest, per-step values, cost)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?)",
+                                 [(scorer, task, pid, cand, json.dumps(steps), json.dumps(cost))
+                                  for task, pid, cand, steps, cost in rows])
 
     def log(self, kind: str, detail: str) -> None:
         self._db.execute("INSERT INTO events VALUES (?,?,?)", (time.time(), kind, detail))

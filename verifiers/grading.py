@@ -8,6 +8,7 @@ and CUDA state do not survive a fork.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import multiprocessing
@@ -24,11 +25,12 @@ NO_ANSWER_REASON = "no answer"
 POOL_MIN_PAIRS = 64  # below this, starting processes (seconds: sympy imports) costs more than it saves
 _BATCHES_PER_WORKER = 4  # several batches each, so one slow batch does not idle the others
 
-_Key = tuple[str, str, str]  # (verifier identity, answer with whitespace collapsed, gold)
+_Key = tuple[str, str, str]  # (verifier identity, answer (whitespace collapsed unless exact_answers), gold)
 
 
-def _answer_key(extracted: str) -> str:
-    return " ".join(extracted.split())
+def _answer_key(verifier: Any, extracted: str) -> str:
+    # Whitespace is noise in a math answer but meaning in code: verifiers say which (exact_answers).
+    return extracted if getattr(verifier, "exact_answers", False) else " ".join(extracted.split())
 
 
 def _verifier_identity(verifier: Any) -> str:
@@ -48,10 +50,10 @@ class GradeCache:
 
     def get(self, verifier: Any, extracted: str, gold: str) -> tuple[bool, str] | None:
         """(correct, reason) for the pair, or None if it has not been decided yet."""
-        return self._decided.get((_verifier_identity(verifier), _answer_key(extracted), gold))
+        return self._decided.get((_verifier_identity(verifier), _answer_key(verifier, extracted), gold))
 
     def put(self, verifier: Any, extracted: str, gold: str, correct: bool, reason: str) -> None:
-        self._decided[(_verifier_identity(verifier), _answer_key(extracted), gold)] = (correct, reason)
+        self._decided[(_verifier_identity(verifier), _answer_key(verifier, extracted), gold)] = (correct, reason)
 
 
 # Worker side. A verifier with `options` is rebuilt from its name; others travel pickled.
@@ -120,19 +122,30 @@ def grade_all(
     workers: int | None = None,
     cache: GradeCache | None = None,
     choices: Sequence[list[str] | None] | None = None,
+    truncated: Sequence[bool] | None = None,
 ) -> list[Verdict]:
     """Verdicts for (completion, gold) pairs, in order.
 
     workers: processes for equivalence checks (default: all usable cores; 1 keeps everything
-        inline). Fewer than POOL_MIN_PAIRS distinct pairs are always checked inline.
+        inline). Fewer than POOL_MIN_PAIRS distinct pairs are always checked inline. A verifier
+        with `check_many(pairs, workers)` gets all distinct pairs at once and spreads them itself.
     cache: decided pairs to reuse and extend; a fresh one per call if None.
     choices: per item, option texts for verifiers whose `extract` takes them (multiple_choice).
+    truncated: per item, whether the completion was cut at its token limit, for verifiers whose
+        `extract` takes it (a cut-off text has no conclusion to fall back on).
     """
     if choices is not None and len(choices) != len(items):
         raise ValueError(f"grade_all: {len(choices)} choice lists for {len(items)} items")
     cache = cache if cache is not None else GradeCache()
-    # Option texts are passed only where known, so verifiers without the parameter still work.
+    # Option texts and truncation are passed only where known and taken, so verifiers without
+    # the parameter still work.
+    method = getattr(verifier, "extract", None) or verifier.grade
+    takes_truncated = "truncated" in inspect.signature(method).parameters
     extra = [{} if choices is None or choices[i] is None else {"choices": choices[i]} for i in range(len(items))]
+    if truncated is not None and takes_truncated:
+        for kw, cut in zip(extra, truncated):
+            if cut:
+                kw["truncated"] = True
 
     if not hasattr(verifier, "check"):
         # A verifier that only knows `grade` cannot split the work; grade one by one.
@@ -142,11 +155,14 @@ def grade_all(
     pending: dict[tuple[str, str], tuple[str, str]] = {}  # key -> a representative pair to check
     for answer, (_, gold) in zip(extracted, items):
         if answer is not None and cache.get(verifier, answer, gold) is None:
-            pending.setdefault((_answer_key(answer), gold), (answer, gold))
+            pending.setdefault((_answer_key(verifier, answer), gold), (answer, gold))
 
     pairs = list(pending.values())
     n_workers = workers if workers is not None else _usable_cores()
-    if len(pairs) >= POOL_MIN_PAIRS and n_workers > 1 and getattr(verifier, "check_in_pool", False):
+    if hasattr(verifier, "check_many"):
+        # The verifier parallelises its own checks (code: threads waiting on sandboxed processes).
+        results = [(v.correct, v.reason) for v in verifier.check_many(pairs, n_workers)]
+    elif len(pairs) >= POOL_MIN_PAIRS and n_workers > 1 and getattr(verifier, "check_in_pool", False):
         results = _check_in_pool(verifier, pairs, n_workers)
     else:
         results = _check_inline(verifier, pairs)
@@ -156,7 +172,7 @@ def grade_all(
     verdicts = []
     for answer, (_, gold) in zip(extracted, items):
         if answer is None:
-            verdicts.append(Verdict(None, False, NO_ANSWER_REASON))
+            verdicts.append(Verdict(None, False, getattr(verifier, "no_answer_reason", NO_ANSWER_REASON)))
         else:
             correct, reason = cache.get(verifier, answer, gold)
             verdicts.append(Verdict(answer, correct, reason))

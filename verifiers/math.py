@@ -199,8 +199,10 @@ class MathVerifier:
     def gold(self, raw: str) -> str:
         return gold_answer(raw)
 
-    def extract(self, completion: str) -> str | None:
-        return extract_final_answer(completion, last_number_fallback=self.last_number_fallback)
+    def extract(self, completion: str, truncated: bool = False) -> str | None:
+        """`truncated`: the output was cut at its token limit. Its last number is wherever the cut
+        fell, not a conclusion, so only an explicitly stated answer counts."""
+        return extract_final_answer(completion, last_number_fallback=self.last_number_fallback and not truncated)
 
     def check(self, extracted: str, gold: str) -> Verdict:
         """Whether an extracted answer equals the gold one."""
@@ -213,8 +215,8 @@ class MathVerifier:
             return Verdict(extracted, False, TIMEOUT_REASON)
         return Verdict(extracted, correct)
 
-    def grade(self, completion: str, gold: str) -> Verdict:
-        extracted = self.extract(completion)
+    def grade(self, completion: str, gold: str, truncated: bool = False) -> Verdict:
+        extracted = self.extract(completion, truncated)
         if extracted is None:
             return Verdict(None, False, NO_ANSWER_REASON)
         return self.check(extracted, gold)

@@ -21,7 +21,8 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*(\{)?")
 # GSM8K's "#### 72", not a markdown heading ("#### Step 2"): the value must start right away.
 _HASHES_RE = re.compile(r"####[ \t]*([-+$\\\d.(\[][^\n]*)")
 _PHRASE_RE = re.compile(
-    r"\bfinal\s+answer\b(?:\s+is\b)?"
+    # "final answer" alone only when the answer follows at once: "the final answer by adding ..." is prose.
+    r"\bfinal\s+answer\b(?:\s+is\b|\s*[:=]|(?=\s*(?:\$|\\[(\[]|\\boxed|-?\d)))"
     r"|\banswer\b\s*(?:is\b|would\s+be\b|should\s+be\b|will\s+be\b|[:=])",
     re.IGNORECASE,
 )
@@ -37,6 +38,8 @@ _STOP_WORDS_RE = re.compile(
     r"|and\s+(?:i|we|this|that|it|the|so|thus|hence))\b",
     re.IGNORECASE,
 )
+# After a comma, a new clause: "8 hours, I add 1 to ..." ends the answer at the comma.
+_COMMA_CLAUSE_RE = re.compile(r",\s+(?:i|we|you|it|this|that|then|now|next|here|there)\b", re.IGNORECASE)
 # A phrase whose answer starts like this is prose ("the answer is correct"), not an answer.
 _PROSE_STARTS = frozenset(
     "a an the this that these those it not no yes correct incorrect wrong right clear simple "
@@ -145,7 +148,7 @@ def _sentence(text: str) -> str:
             if c == "." and (i + 1 == len(text) or not text[i + 1].isdigit()):
                 break
             if c == "," and i + 1 < len(text) and text[i + 1] == " ":
-                if _STOP_WORDS_RE.match(text, i + 1):
+                if _STOP_WORDS_RE.match(text, i + 1) or _COMMA_CLAUSE_RE.match(text, i):
                     break
             if c == " " and _STOP_WORDS_RE.match(text, i):
                 break
@@ -163,7 +166,13 @@ def _phrase_answer(rest: str) -> str | None:
     sentence = _sentence(rest)
     if (math := _first_math_segment(sentence)) is not None:
         return math
-    return sentence
+    return _result_of_arithmetic(sentence)
+
+
+def _result_of_arithmetic(span: str) -> str:
+    """'16 * 3 = 42 and you can check it' -> '42': the value a worked calculation ends on."""
+    m = re.fullmatch(r"[\d\s.,+\-*/x×()]+=\s*(-?\d[\d,]*(?:\.\d+)?)\b.*", span, re.DOTALL)
+    return m.group(1) if m else span
 
 
 def _looks_like_answer(candidate: str) -> bool:

@@ -1,0 +1,95 @@
+"""`make bench`: every figure beside its baseline, printed as a table and saved to bench/results.json.
+
+Each part runs in its own process, so the peak memory of the pool part is the harness alone and
+the engine part owns the whole machine while it generates.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.figures import Figure, check, table
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def _part(module: str) -> dict:
+    print(f"running {module} ...", file=sys.stderr, flush=True)
+    done = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def pool_figures(p: dict) -> list[Figure]:
+    if "error" in p:
+        return [Figure("grading", "pool part failed", None, "", note=p["error"])]
+    size = f"{p['completions']:,} completions ({p['task']}), {p['distinct_pairs']:,} distinct answer/gold pairs"
+    figures = [
+        Figure("grading", "grade pool, cold cache", p["grade_cold_seconds"], "s", "< 10",
+               size, check(p["grade_cold_seconds"], "<", 10)),
+        Figure("grading", "grade pool, warm cache", p["grade_warm_seconds"], "s", "", "same pool again"),
+        Figure("grading", "verdicts per second, cold", p["completions"] / p["grade_cold_seconds"], "1/s"),
+        Figure("memory", "peak RSS of harness, 32k-completion pool", p["peak_rss_mb"], "MiB", "",
+               "store + grading + metrics + report, engine excluded"),
+    ]
+    if "report_seconds" in p:
+        figures += [Figure("report", "write report.html, 500 x 64", p["report_seconds"], "s", "< 10", "",
+                           check(p["report_seconds"], "<", 10)),
+                    Figure("report", "report.html size, 500 x 64", p["report_mb"], "MB", "< 15", "",
+                           check(p["report_mb"], "<", 15))]
+    return figures
+
+
+def engine_figures(e: dict) -> list[Figure]:
+    if "error" in e:
+        return [Figure("engine", "engine part failed", None, "", note=e["error"])]
+    o, s = e["overhead"], e["sweep"]
+    ratio = _ratio(o["harness_seconds"], o["direct_seconds"])
+    return [
+        Figure("engine", "engine start-up (excluded below)", e["engine_startup_seconds"], "s"),
+        Figure("overhead", "thinkbench run / vllm.LLM.generate", ratio, "x", "<= 1.05",
+               f"{o['task']} 16 x n=8, 256 tok: {o['harness_seconds']:.1f} s vs {o['direct_seconds']:.1f} s "
+               f"({o['harness_tokens']} vs {o['direct_tokens']} tokens)", check(ratio, "<=", 1.05)),
+        Figure("sweep", "k=1..64 tokens / largest budget alone", _ratio(s["pool_tokens"], s["largest_budget_tokens"]),
+               "x", "== 1", f"one pool of n=64: {s['pool_tokens']} tokens",
+               check(_ratio(s["pool_tokens"], s["largest_budget_tokens"]), "==", 1.0)),
+        Figure("sweep", "per-budget runs / one pool (what is saved)",
+               _ratio(s["separate_runs_tokens"], s["pool_tokens"]), "x", "",
+               f"64 separate runs k=1..64: {s['separate_runs_tokens']} tokens"),
+        Figure("prefix", "n-sampling prompt tokens computed / requested",
+               _ratio(o["sampling_prompt_tokens_computed"], o["sampling_prompt_tokens_requested"]), "x", "",
+               f"{o['sampling_prompt_tokens_computed']} of {o['sampling_prompt_tokens_requested']}"),
+    ] + [Figure(**f) for f in e.get("extra", [])]
+
+
+def sandbox_figures(s: dict) -> list[Figure]:
+    if "skipped" in s or "error" in s:
+        return [Figure("sandbox", "HumanEval canonical executions", None, "", note=s.get("skipped", s.get("error")))]
+    return [Figure("sandbox", "HumanEval canonical executions per second", s["executions"] / s["seconds"], "1/s",
+                   "", f"{s['passed']}/{s['executions']} passed, {s['workers']} workers")]
+
+
+def main() -> int:
+    t0 = time.time()
+    figures = pool_figures(_part("bench.pool")) + sandbox_figures(_part("bench.sandbox_bench")) + \
+        engine_figures(_part("bench.engine_bench"))
+    print(table(figures))
+    RESULTS.write_text(json.dumps({"machine": {"platform": platform.platform(), "processor": platform.processor(),
+                                               "cpus": len(__import__("os").sched_getaffinity(0))},
+                                   "seconds": time.time() - t0,
+                                   "figures": [f.__dict__ for f in figures]}, indent=2) + "\n")
+    print(f"\nwritten {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
