@@ -34,7 +34,7 @@ _LAST_NUMBER_RE = re.compile(
 
 # Words that end the answer when they follow it at bracket depth 0: "... is 5 because ...".
 _STOP_WORDS_RE = re.compile(
-    r"\s+(?:because|since|which|so|as|hence|thus|therefore|given|when|meaning|i\.e\.|but"
+    r"\s+(?:because|since|which|so|as|hence|thus|therefore|given|when|where|meaning|i\.e\.|but"
     r"|and\s+(?:i|we|this|that|it|the|so|thus|hence))\b",
     re.IGNORECASE,
 )
@@ -243,7 +243,8 @@ def extract_final_answer(text: str, last_number_fallback: bool = True) -> str | 
     if reply is None or not reply.strip():
         return None
     for _, content in reversed(boxed_contents(reply)):
-        if (answer := normalize_answer(content)) is not None:
+        # "\boxed{ANSWER}" is our prompts' format placeholder, echoed back, not an answer.
+        if content.strip() != "ANSWER" and (answer := normalize_answer(content)) is not None:
             return answer
     for m in reversed(list(_HASHES_RE.finditer(reply))):
         if (answer := normalize_answer(_sentence(m.group(1)))) is not None:
@@ -254,7 +255,10 @@ def extract_final_answer(text: str, last_number_fallback: bool = True) -> str | 
             continue
         if (answer := normalize_answer(span)) is not None:
             return answer
-    if last_number_fallback and (number := last_number(reply)) is not None:
+    # Only the closing paragraph: a number from earlier working ("27, which is not possible")
+    # is not a conclusion the output reached.
+    closing = reply.strip().rsplit("\n\n", 1)[-1]
+    if last_number_fallback and (number := last_number(closing)) is not None:
         return normalize_answer(number)
     return None
 
