@@ -15,6 +15,7 @@ from harness.data import DataUnavailable, default_data_dir
 from harness.runner import run
 from harness.store import Store
 from harness.task import load_task
+from reports.run_files import write_run_files
 from verifiers.grading import GradeCache, grade_all
 
 PROBLEMS, SAMPLES = 500, 64
@@ -38,7 +39,7 @@ def measure(out: Path) -> dict:
     (out / "model").mkdir(parents=True, exist_ok=True)
     (out / "model" / "config.json").write_text("{}")
     t0 = time.perf_counter()
-    run(config, data_dir, out / "run", engine=engine)
+    write_run_files(run(config, data_dir, out / "run", engine=engine))
     run_seconds = time.perf_counter() - t0
 
     store = Store(out / "run" / "store.sqlite")

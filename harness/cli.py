@@ -25,6 +25,7 @@ def _allow_unjailed_code(args) -> None:
 def cmd_run(args) -> int:
     from harness.config import load_run_config, make_run_config
     from harness.runner import run
+    from reports.html import write_report
     from reports.run_files import write_run_files
 
     if args.rerun:
@@ -55,6 +56,7 @@ def cmd_run(args) -> int:
     run_dir = Path(config.out or Path("runs") / config.name)
     outcome = run(config, _data_dir(args), run_dir)
     print(write_run_files(outcome), end="")
+    print(f"report: {write_report(run_dir)}")
     return 0
 
 
@@ -113,6 +115,33 @@ def cmd_models_prepare(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from reports.html import write_report
+
+    print(write_report(Path(args.run_dir)))
+    return 0
+
+
+def cmd_leaderboard(args) -> int:
+    from reports import leaderboard
+
+    out = Path(args.out) if args.out else (Path("leaderboard.html") if args.format == "html" else None)
+    board = leaderboard.build([Path(d) for d in args.run_dirs], out)
+    text = leaderboard.write(board, args.format, out)
+    print(f"leaderboard: {out}" if text is None else text, end="\n" if text is None else "")
+    return 0
+
+
+def cmd_gate(args) -> int:
+    from reports import gate
+
+    def path(value: str | None) -> Path | None:
+        return Path(value) if value else None
+
+    return gate.main(path(args.baseline), Path(args.candidate), args.max_drop, args.alpha, path(args.junit),
+                     path(args.markdown), path(args.save_baseline))
+
+
 UNSAFE_HELP = ("where bubblewrap is missing, run code tasks' generated code without a jail "
                "(dangerous: it can read your files and use the network)")
 
@@ -162,6 +191,29 @@ def parser() -> argparse.ArgumentParser:
     msub = m.add_subparsers(dest="models_command", required=True)
     prep = msub.add_parser("prepare", help="convert the embedded default model into the models cache")
     prep.set_defaults(func=cmd_models_prepare)
+
+    rep = sub.add_parser("report", help="write RUN_DIR/report.html (self-contained, opens offline)")
+    rep.add_argument("run_dir")
+    rep.set_defaults(func=cmd_report)
+
+    lb = sub.add_parser("leaderboard", help="rank model x strategy per task at matched compute budgets")
+    lb.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    lb.add_argument("-o", "--out", help="output file (default leaderboard.html; md and csv print without it)")
+    lb.add_argument("--format", choices=["html", "md", "csv"], default="html")
+    lb.set_defaults(func=cmd_leaderboard)
+
+    g = sub.add_parser("gate", help="CI gate: exit 1 when a candidate run drops significantly below a baseline",
+                       description="Paired comparison per task, strategy and budget. Exit 0 pass, 1 a drop larger "
+                       "than --max-drop that is significant at --alpha, 2 bad input (e.g. different problem sets).")
+    g.add_argument("--baseline", help="baseline run folder, or a JSON written by --save-baseline")
+    g.add_argument("--candidate", required=True, metavar="RUN_DIR")
+    g.add_argument("--max-drop", type=float, default=0.02, dest="max_drop", help="tolerated drop (default 0.02)")
+    g.add_argument("--alpha", type=float, default=0.05, help="significance level per comparison (default 0.05)")
+    g.add_argument("--junit", help="JUnit XML output (default RUN_DIR/gate.xml)")
+    g.add_argument("--markdown", help="Markdown summary output (default RUN_DIR/gate.md)")
+    g.add_argument("--save-baseline", metavar="OUT.json", dest="save_baseline",
+                   help="instead of gating, save the candidate's per-problem values as a baseline JSON")
+    g.set_defaults(func=cmd_gate)
     return p
 
 

@@ -1,0 +1,129 @@
+"""`thinkbench report`: one self-contained page from a run folder, built the same way for any
+family of metric points."""
+import base64
+import gzip
+import json
+import re
+
+import pytest
+from run_folders import answering, fake_run
+
+from harness.cli import main
+from reports.charts import compute_chart, scaling_charts
+from reports.html import render_report
+from reports.run_folder import load_run
+from reports.run_samples import point_values, read_samples
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return fake_run(tmp_path_factory.mktemp("report"), "run")
+
+
+def _script(html: str, element_id: str):
+    match = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_the_report_command_writes_one_page_that_needs_no_network(run_dir, capsys):
+    assert main(["report", str(run_dir)]) == 0
+    html = (run_dir / "report.html").read_text()
+    assert capsys.readouterr().out.strip() == str(run_dir / "report.html")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<link" not in html and "@import" not in html
+    assert len(re.findall(r'<tr class="problem"', html)) == 12
+
+
+def test_each_problem_row_carries_its_prompt_gold_and_every_sample(run_dir):
+    html = render_report(run_dir)
+    payload = _script(html, "payload-0")
+    assert len(payload["problems"]) == 12
+    problem = json.loads(gzip.decompress(base64.b64decode(payload["problems"]["L1-0"])))
+    samples = [dict(zip(payload["fields"], s)) for s in problem["samples"]]
+    assert sorted((s["strategy"], s["sample"]) for s in samples) == sorted(
+        [("sample", i) for i in range(8)] + [("greedy", 0)])
+    assert all("\\boxed" in s["text"] and s["correct"] in (0, 1) and s["tokens"] > 0 for s in samples)
+    assert problem["gold"] and "What is" in problem["prompts"][0][0][1]
+
+
+def test_per_problem_values_reproduce_every_point_of_metrics_json(run_dir):
+    run = load_run(run_dir)
+    found = point_values(run, read_samples(run))
+    assert set(found.values) == set(run.points.index) and found.unreproduced == []
+    for idx, per_problem in found.values.items():
+        assert len(per_problem) == 12
+        assert sum(per_problem.values()) / 12 == pytest.approx(run.points.at[idx, "value"], abs=1e-12)
+
+
+def test_charts_draw_every_series_and_the_frontier_leaves_out_oracles(run_dir):
+    points = load_run(run_dir).points
+    (chart,) = scaling_charts(points)
+    assert chart["xlog"] and {s["name"] for s in chart["series"]} == {
+        "sample · pass@k", "sample · maj@k", "greedy · accuracy"}
+    compute = compute_chart(points)
+    assert [v["label"] for v in compute["variants"]] == [
+        "generated tokens per problem", "prompt + generated tokens per problem", "FLOPs per problem"]
+    for variant in compute["variants"]:
+        frontier = variant["frontier"]
+        assert frontier and not any("pass@" in p["tip"] for p in frontier)
+        assert [p["y"] for p in frontier] == sorted(p["y"] for p in frontier)
+        assert [p["x"] for p in frontier] == sorted(p["x"] for p in frontier)
+
+
+def _add_budget_family(run_dir):
+    """A strategy that reports on a `budget` axis, as thinking-budget sweeps will: one family with
+    per-problem values and one without."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    ids = [f"L{level}-{i}" for level in (1, 2, 3) for i in range(4)]
+    compute = {"prompt_tokens": 20.0, "cached_prompt_tokens": 0.0, "flops": None, "cost": None}
+    points = []
+    for j, budget in enumerate((128, 256, 512)):
+        per_problem = {pid: float((i + j) % 3 == 0) for i, pid in enumerate(ids)}
+        value = sum(per_problem.values()) / len(ids)
+        points.append({"metric": "accuracy", "budget": budget, "value": value, "low": value / 2, "high": value,
+                       "exact": True, "compute": {**compute, "generated_tokens": budget * 0.9},
+                       "per_problem": per_problem})
+        points.append({"metric": "judge", "budget": budget, "value": 0.3, "low": 0.2, "high": 0.4,
+                       "compute": {**compute, "generated_tokens": budget * 1.1}})
+    metrics["results"].append({**metrics["results"][0], "strategy": "think", "points": points})
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_a_new_family_on_a_budget_axis_plots_and_breaks_down_without_changes(tmp_path):
+    run_dir = fake_run(tmp_path, "run")
+    _add_budget_family(run_dir)
+    html = render_report(run_dir)
+    charts = [_script(html, f"chart-0-{i}") for i in range(2)]
+    budget_chart = next(c for c in charts if c["xlabel"] == "budget")
+    assert {s["name"]: len(s["points"]) for s in budget_chart["series"]} == {"think · accuracy": 3, "think · judge": 3}
+    compute = _script(html, "compute-0")
+    assert "think · judge" in {s["name"] for s in compute["variants"][0]["series"]}
+    # Per-problem values make a family part of the breakdowns; without them it is charted only.
+    assert "think · accuracy (budget=128)" in html and "think · accuracy (budget=512)" in html
+    assert "think · judge (budget=" not in html
+
+
+def test_a_folder_without_metrics_is_bad_input_named_in_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "metrics.json" in err
+
+
+def test_a_malformed_point_is_named_by_its_field(run_dir, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    del metrics["results"][0]["points"][1]["value"]
+    (broken / "metrics.json").write_text(json.dumps(metrics))
+    assert main(["report", str(broken)]) == 2
+    assert "results[0].points[1].value" in capsys.readouterr().err
+
+
+def test_a_folder_reused_for_a_smaller_run_is_shown_with_a_warning_not_misreported(tmp_path):
+    engine = answering(4, lambda prompt, i: len(prompt) % 3 == i % 2)  # pass rates vary by problem
+    run_dir = fake_run(tmp_path, "run", per_level=4, engine=engine)
+    fake_run(tmp_path, "run", per_level=2)  # same folder: the store keeps the first run's samples
+    html = render_report(run_dir)
+    assert "metrics.json counts 6" in html
+    left_out = re.search(r"left out of the breakdowns[^<]*", html).group(0)
+    assert "arith/sample pass@1" in left_out and "arith/sample maj@8" in left_out
