@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.errors import InputError
 from harness.metrics.compute import Price
+from harness.reasoning import Reasoning, expand_preset
 from harness.validate import build, read_yaml
 
 
@@ -32,6 +33,7 @@ class RunConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     out: str | None = None  # run folder; default runs/<name>
     price: Price | None = None  # per million tokens, to put a price on every metric point
+    reasoning: Reasoning | None = None  # thinking delimiters, template switch, sampling (a preset by name)
 
 
 def load_run_config(path: Path | None) -> dict:
@@ -51,6 +53,8 @@ def load_run_config(path: Path | None) -> dict:
 
 
 def make_run_config(data: dict, where: str) -> RunConfig:
+    if data.get("reasoning") is not None:
+        data = {**data, "reasoning": expand_preset(data["reasoning"], f"{where}.reasoning")}
     config = build(RunConfig, data, where)
     if not config.tasks:
         raise InputError(f"{where}.tasks: needs at least one task")

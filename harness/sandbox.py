@@ -197,9 +197,10 @@ def sandbox_available() -> bool:
 
 
 def require_sandbox(unsafe_no_sandbox: bool = False) -> None:
-    """Refuse to go on without a jail, unless the caller opted into running unjailed."""
+    """Refuse to go on without a jail, unless this caller or an earlier one (the CLI's
+    --unsafe-no-sandbox) opted into running unjailed."""
     global _unsafe_allowed
-    if sandbox_available():
+    if sandbox_available() or _unsafe_allowed:
         return
     if not unsafe_no_sandbox:
         raise InputError(MISSING_MESSAGE)

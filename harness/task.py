@@ -115,6 +115,10 @@ def available_tasks() -> dict[str, Path]:
 
 
 def load_task(name_or_path: str) -> Task:
+    if name_or_path.startswith("lm_eval:"):  # an lm-evaluation-harness task (harness/lm_eval_task.py)
+        from harness.lm_eval_task import lm_eval_task_by_name
+
+        return lm_eval_task_by_name(name_or_path)
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         known = available_tasks()
@@ -123,7 +127,12 @@ def load_task(name_or_path: str) -> Task:
         path = known[name_or_path]
     elif not path.exists():
         raise InputError(f"task file {path} does not exist")
-    spec = build(TaskSpec, read_yaml(path), str(path))
+    data = read_yaml(path)
+    if isinstance(data, dict) and "lm_eval" in data:
+        from harness.lm_eval_task import lm_eval_task
+
+        return lm_eval_task(data, path)
+    spec = build(TaskSpec, data, str(path))
     return Task(spec, path)
 
 

@@ -7,7 +7,11 @@ from harness.engine.base import Engine, EngineInfo, GenOutput, GenRequest, GenRe
 from harness.errors import InputError
 
 # Imported lazily: importing vLLM costs seconds and is not needed to grade or report.
-_ENGINES = {"vllm": "harness.engine.vllm_engine:VLLMEngine"}
+_ENGINES = {
+    "vllm": "harness.engine.vllm_engine:VLLMEngine",
+    "openai": "harness.engine.openai_engine:OpenAIEngine",
+    "ray": "harness.engine.ray_engine:RayEngine",
+}
 
 
 def build_engine(kind: str, model: str, settings: dict, seed: int) -> Engine:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from harness.metrics.compute import ModelShape
 
@@ -41,6 +41,7 @@ class GenOutput:
     token_ids: tuple[int, ...] = ()
     logprobs: tuple[float, ...] | None = None  # of each chosen token, when asked for
     top_logprobs: tuple[dict[str, float], ...] | None = None  # per token: decoded text -> logprob
+    stop_reason: str | None = None  # the stop string that ended it (not in `text`), if one did
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,10 @@ class EngineInfo:
 class Engine(Protocol):
     info: EngineInfo
 
-    def render(self, messages: Sequence[tuple[str, str]]) -> str:
-        """The prompt text the model sees for chat messages (chat template, generation prompt)."""
+    def render(self, messages: Sequence[tuple[str, str]], template_kwargs: Mapping[str, Any] | None = None) -> str:
+        """The prompt text the model sees for chat messages (chat template, generation prompt);
+        `template_kwargs` go to the chat template (e.g. enable_thinking). Engines without it still
+        serve callers that pass none."""
 
     def tokenize(self, text: str) -> list[int]: ...
 

@@ -16,6 +16,7 @@ _LLM_SETTINGS = {
     "max_model_len", "gpu_memory_utilization", "tensor_parallel_size", "pipeline_parallel_size",
     "dtype", "enforce_eager", "max_num_seqs", "trust_remote_code", "kv_cache_gib", "enable_chunked_prefill",
     "max_num_batched_tokens",
+    "distributed_executor_backend",  # "ray" for a model split over several nodes, "mp" on one
 }
 
 

@@ -11,6 +11,7 @@ from typing import Callable, ClassVar, Protocol, Sequence
 from harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
 from harness.metrics.compute import ModelShape, Price
 from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.reasoning import Reasoning
 from harness.store import CompletionRow, RequestMeta, Store
 from harness.types import Problem
 
@@ -24,6 +25,7 @@ class RunContext:
     seed: int
     model: str
     on_result: Callable[[GenResult, RequestMeta], None]
+    reasoning: Reasoning | None = None  # the run's reasoning-model settings, for strategies that think
 
 
 def derive_seed(*parts: object) -> int:

@@ -16,3 +16,14 @@ def engine(model_dir):
     eng = build_engine("vllm", model_dir, {"max_model_len": 2048, "kv_cache_gib": 2}, seed=0)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def vllm_server(model_dir, tmp_path_factory):
+    """One `vllm serve` on loopback for the whole session; tests may kill and restart it."""
+    from vllm_server import VLLMServer
+
+    server = VLLMServer(model_dir, tmp_path_factory.mktemp("vllm-serve"))
+    server.start()
+    yield server
+    server.kill()

@@ -1,0 +1,114 @@
+"""Reward models served by vLLM as pooling models (runner="pooling"), shared by `prm` and `orm`.
+
+The model is checked when the run starts (it exists, and its architecture is a reward model) and
+loaded on first use; a fully resumed run never loads it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+from harness.errors import InputError
+from harness.metrics.compute import ModelShape
+from harness.models import resolve_model
+
+# vllm.LLM arguments a reward model's `engine` settings may carry.
+_SETTINGS = {"max_model_len", "dtype", "enforce_eager", "max_num_seqs", "gpu_memory_utilization",
+             "trust_remote_code", "kv_cache_gib"}
+
+
+def _config(model: str, where: str) -> dict:
+    try:
+        path = resolve_model(model)
+    except InputError as e:
+        raise InputError(f"{where}.{e}") from None
+    if Path(path).is_dir():
+        return json.loads((Path(path) / "config.json").read_text())
+    try:
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(path).to_dict()
+    except Exception as e:  # the Hub answers with many kinds of errors; all mean "cannot load"
+        raise InputError(f"{where}.model: cannot load {model!r} ({type(e).__name__})") from None
+
+
+def check_reward_model(model: str, accept: Callable[[str], bool], kind: str, where: str) -> str:
+    """The resolved model, or one line saying why it cannot serve as `kind` ("a process reward model")."""
+    architectures = _config(model, where).get("architectures") or []
+    if not any(accept(a) for a in architectures):
+        raise InputError(f"{where}.model: {model} is not {kind} (architectures: "
+                         f"{', '.join(architectures) or 'none'})")
+    return resolve_model(model)
+
+
+def render(tokenizer, system: str | None, question: str, answer: str) -> str:
+    """The reward model's own chat format, or plain text for a tokenizer without a template."""
+    chat = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=False)
+    return "\n\n".join(m["content"] for m in chat)
+
+
+def positive(logits: Sequence[float]) -> float:
+    """The probability of the positive (last) label from raw logits: a sigmoid for one label, a
+    softmax otherwise. Probabilities also make the scores usable as voting weights."""
+    if len(logits) == 1:
+        return 1.0 / (1.0 + math.exp(-logits[0]))
+    peak = max(logits)
+    exps = [math.exp(x - peak) for x in logits]
+    return exps[-1] / sum(exps)
+
+
+class PoolingModel:
+    def __init__(self, model: str, settings: dict, seed: int, where: str) -> None:
+        unknown = set(settings) - _SETTINGS
+        if unknown:
+            raise InputError(f"{where}.engine: unknown setting(s) {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(sorted(_SETTINGS))})")
+        self.model, self.settings, self.seed = model, dict(settings), seed
+        self._llm = None
+        self.shape: ModelShape | None = None
+
+    def llm(self):
+        if self._llm is None:
+            from harness.engine.vllm_engine import model_shape, on_cpu
+            from vllm import LLM
+
+            settings = dict(self.settings)
+            kv_gib = settings.pop("kv_cache_gib", 1)
+            settings.setdefault("max_model_len", 4096)
+            saved = os.environ.get("VLLM_CPU_KVCACHE_SPACE")
+            if on_cpu():
+                # Its own KV cache size, whatever the policy engine set for itself.
+                os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(kv_gib)
+            try:
+                self._llm = LLM(model=self.model, runner="pooling", seed=self.seed, **settings)
+            finally:
+                if saved is None:
+                    os.environ.pop("VLLM_CPU_KVCACHE_SPACE", None)
+                else:
+                    os.environ["VLLM_CPU_KVCACHE_SPACE"] = saved
+            self.shape = model_shape(self._llm.llm_engine.model_config.hf_config)
+        return self._llm
+
+    def tokenizer(self):
+        return self.llm().get_tokenizer()
+
+    def encode(self, texts: list[str], task: str | None = None, **pooling):
+        """Raw logits (no activation) for each text: per token for token tasks, per text otherwise."""
+        from vllm.pooling_params import PoolingParams
+
+        llm = self.llm()
+        return llm.encode(texts, pooling_params=PoolingParams(use_activation=False, **pooling),
+                          pooling_task=task or llm.pooling_task, use_tqdm=False)
+
+    def close(self) -> None:
+        if self._llm is not None:
+            core = getattr(self._llm.llm_engine, "engine_core", None)
+            if core is not None and hasattr(core, "shutdown"):
+                core.shutdown()
+            self._llm = None

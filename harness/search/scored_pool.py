@@ -1,0 +1,100 @@
+"""Best-of-N and weighted best-of-N: one pool of n samples per problem, each sample scored once, and
+every k <= n read from that pool with exact estimators (no resampling runs).
+
+The pool is one request with `n` (one prefill) and the same seed as the `sample` strategy's pool; the
+scores go into the completions' `score` column and each sample's scoring cost into the request's
+`compute` column, so metrics need nothing but the run store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Generator, Sequence
+
+from harness.errors import InputError
+from harness.metrics.compute import ModelShape, Price
+from harness.metrics.pool import MetricPoint, pool_metrics
+from harness.scorers import build_scorer
+from harness.scorers.base import ScoreCost, ScorerContext
+from harness.scorers.cache import ScoreCache, candidate_digest
+from harness.search.calls import PolicyCalls, Sampling
+from harness.search.driver import Ledger, Outcome, SearchRun, drive
+from harness.search.select import pool_scored_metrics
+from harness.search.strategy import check_sampling
+from harness.search.tree import ROOT, Expand, Limits, Path
+from harness.store import CompletionRow
+from harness.strategies.base import RunContext
+from harness.types import Problem
+
+
+@dataclass(frozen=True)
+class ScoredPoolParams:
+    n: int = 16
+    temperature: float = 0.8
+    top_p: float = 1.0  # 1.0: on the CPU engine only top_p = 1 keeps per-request seeds (exact resumes)
+    max_tokens: int = 256
+    scorer: dict = field(default_factory=lambda: {"name": "confidence"})
+    delimiter: str = "\n\n"  # how step scorers split a sample into steps
+
+
+def _pool_ask(n: int) -> Expand:
+    return Expand(ROOT, n, to_end=True)
+
+
+def _pool(n: int, ledger: Ledger) -> Generator[list[Expand], list[list[Path]], list[Outcome]]:
+    answer = yield [_pool_ask(n)]
+    return [Outcome(n, answer[0], ledger.snapshot())]
+
+
+class ScoredPool:
+    Params: ClassVar[type] = ScoredPoolParams
+    name: ClassVar[str]
+    select: ClassVar[str]  # "best" or "vote" (search.select.SELECTIONS)
+    pool_families: ClassVar[tuple[str, ...]]  # unscored metrics of the same pool (pool_metrics)
+
+    def __init__(self, params: ScoredPoolParams) -> None:
+        self.params = params
+        check_sampling(params, self.name)
+        if params.n < 1:
+            raise InputError(f"{self.name}.n: must be >= 1, got {params.n}")
+        self.scorer = build_scorer(params.scorer, f"{self.name}.scorer")
+        self.limits = Limits(params.delimiter, max_steps=1, step_tokens=params.max_tokens,
+                             max_tokens=params.max_tokens)
+
+    def label(self) -> str:
+        return self.name
+
+    def execute(self, ctx: RunContext, problems: Sequence[Problem]) -> list[str]:
+        calls = PolicyCalls(ctx, self.label(), self.label(),
+                            Sampling(self.params.temperature, self.params.top_p, self.scorer.logprobs), self.limits)
+        runs = []
+        for problem in problems:
+            ledger = Ledger()
+            runs.append(SearchRun(problem, _pool(self.params.n, ledger), ledger))
+        self.scorer.bind(ScorerContext(ctx.engine, ctx.model, ctx.seed))
+        try:
+            drive(runs, calls, ScoreCache(self.scorer, ctx.store, self.params.delimiter), self.limits,
+                  score_in_callback=self.scorer.logprobs is not None)
+        finally:
+            self.scorer.close()
+        for run in runs:
+            (outcome,) = run.outcomes
+            key = calls.call(run.problem, _pool_ask(self.params.n)).key
+            ctx.store.set_scores(key, [c.score for c in outcome.candidates],
+                                 {"scorer": _per_sample_costs(outcome.candidates, run.ledger)})
+        return calls.used
+
+    def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
+                ) -> list[MetricPoint]:
+        return pool_metrics(rows, self.pool_families, shape, price) + \
+            pool_scored_metrics(rows, self.select, shape, price)
+
+
+def _per_sample_costs(samples: list[Path], ledger: Ledger) -> list[dict]:
+    """What scoring each sample cost; a sample equal to an earlier one was scored once, with it."""
+    seen: set[str] = set()
+    costs = []
+    for sample in samples:
+        digest = candidate_digest(sample.segments)
+        costs.append((ScoreCost() if digest in seen else ledger.scored[digest]).as_dict())
+        seen.add(digest)
+    return costs

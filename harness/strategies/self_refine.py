@@ -1,0 +1,114 @@
+"""Sequential self-refinement: the model answers, then for `rounds` rounds is shown its previous
+answer and asked to check and revise it. Each round thinks (up to `thinking_tokens`) and then gives a
+forced short answer; every round's answer is kept, so accuracy after each round comes from the same
+chains (`round:pass@1` with k = the round, 0 being the first attempt), with the compute spent up to
+that round. With `vote_over_rounds`, `round_vote:*` scores a majority vote over each chain's answers
+so far (ties go to the latest round).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from harness.metrics.compute import ModelShape, Price
+from harness.metrics.pool import MetricPoint, vote_key
+from harness.store import CompletionRow
+from harness.strategies import register
+from harness.strategies.base import RunContext
+from harness.strategies.chain import Call, ChainRows, read_chains
+from harness.strategies.stages import Attempt, Part, stage_points
+from harness.strategies.thinking import (ThinkingParams, ThinkingStrategy, answer_call, first_call, shown_answer,
+                                         thinking_call)
+from harness.types import Problem
+
+
+@dataclass(frozen=True)
+class SelfRefineParams(ThinkingParams):
+    where = "self_refine"
+    rounds: int = 2  # revisions after the first attempt
+    thinking_tokens: int = 512  # per round
+    refine_prompt: str = ("Check your previous answer step by step. If you find a mistake, correct it. "
+                          "Then state the final answer again.")
+    vote_over_rounds: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.require(self.rounds >= 0, "rounds", "must be >= 0")
+        self.require(self.thinking_tokens >= 1, "thinking_tokens", "must be at least 1")
+        self.require(bool(self.refine_prompt.strip()), "refine_prompt", "must not be empty")
+
+
+@dataclass
+class _Chain:
+    """One sample's latest round."""
+
+    first: Call
+    sample: int
+    messages: tuple
+    thinking: str
+    think_key: str
+    attempt: str = ""
+    answer_key: str = ""
+
+
+@register("self_refine")
+class SelfRefine(ThinkingStrategy):
+    Params = SelfRefineParams
+
+    def execute(self, ctx: RunContext, problems: Sequence[Problem]) -> list[str]:
+        p = self.params
+        reasoning, calls = self.begin(ctx)
+        firsts = [first_call(ctx, self.label(), problem, reasoning, p, p.thinking_tokens) for problem in problems]
+        replies = calls.run(firsts)
+        chains = [_Chain(f, s, f.messages, r.text, f.key) for f in firsts for s, r in enumerate(replies[f.key])]
+        for round_ in range(p.rounds + 1):
+            if round_:
+                thinks = []
+                for c in chains:
+                    c.messages = c.first.messages + (("assistant", c.attempt), ("user", p.refine_prompt))
+                    thinks.append(thinking_call(ctx, c.first, f"s{c.sample}.r{round_}.t", c.answer_key, reasoning, p,
+                                                p.thinking_tokens, c.messages, settings=p.refine_prompt))
+                replies = calls.run(thinks)
+                for c, call in zip(chains, thinks):
+                    c.thinking, c.think_key = replies[call.key][0].text, call.key
+            answers = [answer_call(c.first, f"s{c.sample}.r{round_}.a", c.think_key, reasoning, p, c.messages,
+                                   c.thinking) for c in chains]
+            replies = calls.run(answers)
+            for c, call in zip(chains, answers):
+                c.attempt, c.answer_key = shown_answer(reasoning, replies[call.key][0]), call.key
+        return calls.keys
+
+    def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
+                ) -> list[MetricPoint]:
+        chains = read_chains(rows)
+        points = []
+        for round_ in range(self.params.rounds + 1):
+            attempts = [_attempts(c, round_) for c in chains]
+            points += stage_points("round", round_, [[a for a, _ in att] for att in attempts], shape, price)
+            if self.params.vote_over_rounds:
+                points += stage_points("round_vote", round_, [[v for _, v in att] for att in attempts], shape, price)
+        return points
+
+
+def _attempts(chain: ChainRows, round_: int) -> list[tuple[Attempt, Attempt]]:
+    """Per sample: its answer after `round_` rounds, and the majority over its answers so far, each
+    with the compute of every round up to this one."""
+    out = []
+    for s, row in enumerate(chain.first):
+        parts, answers = [], []
+        for r in range(round_ + 1):
+            think = Part.of(row, thinking=True, shared=True) if r == 0 else \
+                Part.of(chain.follow[f"s{s}.r{r}.t"], thinking=True)
+            answers.append(chain.follow[f"s{s}.r{r}.a"])
+            parts += [think, Part.of(answers[-1], thinking=False)]
+        out.append((Attempt(answers[-1], tuple(parts)), Attempt(_majority(answers), tuple(parts))))
+    return out
+
+
+def _majority(answers: list[CompletionRow]) -> CompletionRow:
+    counts = Counter(v for v in map(vote_key, answers) if v is not None)
+    if not counts:
+        return answers[-1]
+    top = max(counts.values())
+    return next(a for a in reversed(answers) if counts.get(vote_key(a)) == top)

@@ -1,0 +1,95 @@
+"""Thinking-budget sweep from one trajectory per sample: each sample thinks once, up to the largest
+budget; every smaller budget takes the trajectory's first B thinking tokens, closes the thinking and
+forces a short final answer (a small second call whose prompt the prefix cache mostly serves).
+
+Budgets the thinking ended within share one answer: the one after the whole thinking. So the sweep
+costs the largest budget's trajectories plus a few answer tokens per smaller budget; every point's
+compute carries `sweep_generated_tokens` (the whole sweep) and `largest_budget_generated_tokens`
+(the largest budget alone), both for all n samples, whose ratio `make bench` reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Sequence
+
+from harness.metrics.compute import ModelShape, Price
+from harness.metrics.pool import MetricPoint
+from harness.store import CompletionRow
+from harness.strategies import register
+from harness.strategies.base import RunContext
+from harness.strategies.chain import ChainRows, read_chains
+from harness.strategies.stages import Attempt, Part, stage_compute, stage_points
+from harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, cut_thinking, first_call
+from harness.types import Problem
+
+
+@dataclass(frozen=True)
+class ThinkingBudgetParams(ThinkingParams):
+    where = "thinking_budget"
+    budgets: list[int] = field(default_factory=lambda: [128, 256, 512, 1024])  # thinking tokens, increasing
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        b = self.budgets
+        self.require(bool(b) and b[0] >= 1 and all(x < y for x, y in zip(b, b[1:])), "budgets",
+                     "must be positive and strictly increasing")
+
+
+def cut_tag(sample: int, tokens: int, finish_reason: str, budget: int) -> str:
+    """Which answer a budget reads: after the whole thinking if it ended within the budget, else
+    after the budget's first tokens."""
+    if finish_reason != "length" and tokens <= budget:
+        return f"s{sample}.end"
+    return f"s{sample}.b{budget}"
+
+
+@register("thinking_budget")
+class ThinkingBudget(ThinkingStrategy):
+    Params = ThinkingBudgetParams
+
+    def execute(self, ctx: RunContext, problems: Sequence[Problem]) -> list[str]:
+        p = self.params
+        reasoning, calls = self.begin(ctx)
+        firsts = [first_call(ctx, self.label(), problem, reasoning, p, p.budgets[-1]) for problem in problems]
+        trajectories = calls.run(firsts)
+        answers = []
+        for first in firsts:
+            for s, reply in enumerate(trajectories[first.key]):
+                for budget in p.budgets:
+                    tag = cut_tag(s, reply.tokens, reply.finish_reason, budget)
+                    thinking = reply.text if tag.endswith(".end") else partial(cut_thinking, reply=reply, budget=budget)
+                    answers.append(answer_call(first, tag, first.key, reasoning, p, first.messages, thinking))
+        calls.run(answers)  # budgets that share an answer share its key: it is sent once
+        return calls.keys
+
+    def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
+                ) -> list[MetricPoint]:
+        chains = read_chains(rows)
+        if not chains:
+            return []
+        n = min(len(c.first) for c in chains)
+        largest = stage_compute([_attempts(c, self.params.budgets[-1]) for c in chains], n, shape, price)
+        sweep = sum(r.generated_tokens for c in chains for r in [*c.first, *c.follow.values()]) / len(chains)
+        extra = {"sweep_generated_tokens": sweep, "largest_budget_generated_tokens": largest["generated_tokens"]}
+        return [point for budget in self.params.budgets
+                for point in stage_points("budget", budget, [_attempts(c, budget) for c in chains], shape, price,
+                                          extra)]
+
+
+def _attempts(chain: ChainRows, budget: int) -> list[Attempt]:
+    attempts = []
+    for s, row in enumerate(chain.first):
+        answer = chain.follow[cut_tag(s, row.generated_tokens, row.finish_reason, budget)]
+        thinking = Part.of(row, thinking=True, shared=True, generated=min(row.generated_tokens, budget))
+        attempts.append(Attempt(answer, (thinking, Part.of(answer, thinking=False))))
+    return attempts
+
+
+def sweep_token_ratio(points: Sequence[MetricPoint]) -> float | None:
+    """Generated tokens of the whole sweep over those of its largest budget alone (None if the points
+    are not a thinking-budget sweep's)."""
+    for p in points:
+        if p.metric.startswith("budget:") and p.compute.get("largest_budget_generated_tokens"):
+            return p.compute["sweep_generated_tokens"] / p.compute["largest_budget_generated_tokens"]
+    return None
