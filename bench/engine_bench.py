@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import thinking_sweep
 from harness.config import make_run_config
 from harness.data import DataUnavailable, default_data_dir
 from harness.engine import build_engine
@@ -102,6 +103,7 @@ def main() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         figures["overhead"] = overhead(engine, model, Path(tmp))
         figures["sweep"] = sweep(engine, model, Path(tmp))
+        figures["extra"] = thinking_sweep.measure(engine, model, Path(tmp))
     engine.close()
     return figures
 

@@ -63,11 +63,12 @@ class Progress:
         self.done += 1
         self.tokens += sum(o.tokens for o in result.outputs)
         now = time.monotonic()
-        if now - self.last >= 5 or self.done == self.total:
+        if now - self.last >= 5 or self.done % max(self.total, 1) == 0:
             self.last = now
             rate = self.tokens / max(now - self.t0, 1e-9)
-            print(f"  [{self.label}] {self.done}/{self.total} requests, {self.tokens} tokens, {rate:.0f} tok/s",
-                  file=sys.stderr, flush=True)
+            # Pool strategies send one request per problem; chained ones send several.
+            print(f"  [{self.label}] {self.done} requests done ({self.total} problems), {self.tokens} tokens, "
+                  f"{rate:.0f} tok/s", file=sys.stderr, flush=True)
 
 
 class _Session:

@@ -306,3 +306,14 @@ def test_a_template_with_thinking_switched_off_is_refused(tmp_path):
     with pytest.raises(InputError, match="reasoning.template_kwargs"):
         _run(tmp_path, {"name": "thinking_budget", "budgets": [10], "n": 1}, engine,
              reasoning={"preset": "qwen3", "template_kwargs": {"enable_thinking": False}})
+
+
+def test_bench_reports_the_sweep_ratio_and_the_cache_share_of_forced_answers(tmp_path):
+    from bench.thinking_sweep import measure
+
+    engine = FakeEngine(script=_script(lambda i: "t" * (40 + 50 * i)))
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    ratio, cache = measure(engine, str(tmp_path / "model"), tmp_path)
+    assert ratio["name"].startswith("thinking budgets") and 1.0 < ratio["value"] <= 1.1 and ratio["met"]
+    assert 0.5 < cache["value"] < 1.0
