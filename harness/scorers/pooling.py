@@ -21,6 +21,8 @@ _SETTINGS = {"max_model_len", "dtype", "enforce_eager", "max_num_seqs", "gpu_mem
 
 
 def _config(model: str, where: str) -> dict:
+    if model.startswith(("/", ".", "~")) and not Path(model).expanduser().exists():
+        raise InputError(f"{where}.model: no such folder {model}")
     try:
         path = resolve_model(model)
     except InputError as e:
@@ -32,7 +34,9 @@ def _config(model: str, where: str) -> dict:
 
         return AutoConfig.from_pretrained(path).to_dict()
     except Exception as e:  # the Hub answers with many kinds of errors; all mean "cannot load"
-        raise InputError(f"{where}.model: cannot load {model!r} ({type(e).__name__})") from None
+        first = (str(e).strip().splitlines() or [""])[0][:160]
+        raise InputError(f"{where}.model: cannot load {model!r} from the Hub or its cache "
+                         f"({type(e).__name__}: {first})") from None
 
 
 def check_reward_model(model: str, accept: Callable[[str], bool], kind: str, where: str) -> str:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Generator, Sequence
 
 from harness.engine.base import GenResult
-from harness.scorers.base import ScoreCost
+from harness.scorers.base import ScoreCost, Scorer, ScorerContext
 from harness.scorers.cache import ScoreCache, ScoreItem
-from harness.search.calls import PolicyCalls
+from harness.search.calls import PolicyCalls, Sampling
 from harness.search.tree import Expand, Limits, Path, children, with_score
+from harness.strategies.base import RunContext
 from harness.types import Problem
 
 
@@ -61,6 +62,20 @@ class SearchRun:
     ledger: Ledger
     asks: list[Expand] | None = None
     outcomes: list[Outcome] = field(default_factory=list)
+
+
+def run_searches(ctx: RunContext, runs: Sequence[SearchRun], scorer: Scorer, limits: Limits, temperature: float,
+                 top_p: float, label: str, stored_as: str) -> PolicyCalls:
+    """Every search to its end with the run's engine and store; the calls made, for their keys.
+    `label` goes into the call keys, `stored_as` is the strategy name the calls are stored under."""
+    calls = PolicyCalls(ctx, label, stored_as, Sampling(temperature, top_p, scorer.logprobs), limits)
+    scorer.bind(ScorerContext(ctx.engine, ctx.model, ctx.seed))
+    try:
+        drive(runs, calls, ScoreCache(scorer, ctx.store, limits.delimiter), limits,
+              score_in_callback=scorer.logprobs is not None)
+    finally:
+        scorer.close()
+    return calls
 
 
 def drive(runs: Sequence[SearchRun], calls: PolicyCalls, cache: ScoreCache, limits: Limits,

@@ -14,10 +14,9 @@ from harness.errors import InputError
 from harness.metrics.compute import ModelShape, Price
 from harness.metrics.pool import MetricPoint, pool_metrics
 from harness.scorers import build_scorer
-from harness.scorers.base import ScoreCost, ScorerContext
-from harness.scorers.cache import ScoreCache, candidate_digest
-from harness.search.calls import PolicyCalls, Sampling
-from harness.search.driver import Ledger, Outcome, SearchRun, drive
+from harness.scorers.base import ScoreCost
+from harness.scorers.cache import candidate_digest
+from harness.search.driver import Ledger, Outcome, SearchRun, run_searches
 from harness.search.select import pool_scored_metrics
 from harness.search.strategy import check_sampling
 from harness.search.tree import ROOT, Expand, Limits, Path
@@ -64,18 +63,13 @@ class ScoredPool:
         return self.name
 
     def execute(self, ctx: RunContext, problems: Sequence[Problem]) -> list[str]:
-        calls = PolicyCalls(ctx, self.label(), self.label(),
-                            Sampling(self.params.temperature, self.params.top_p, self.scorer.logprobs), self.limits)
         runs = []
         for problem in problems:
             ledger = Ledger()
             runs.append(SearchRun(problem, _pool(self.params.n, ledger), ledger))
-        self.scorer.bind(ScorerContext(ctx.engine, ctx.model, ctx.seed))
-        try:
-            drive(runs, calls, ScoreCache(self.scorer, ctx.store, self.params.delimiter), self.limits,
-                  score_in_callback=self.scorer.logprobs is not None)
-        finally:
-            self.scorer.close()
+        # The pool is stored under the strategy's own name: its samples are what gets graded.
+        calls = run_searches(ctx, runs, self.scorer, self.limits, self.params.temperature, self.params.top_p,
+                             self.label(), self.label())
         for run in runs:
             (outcome,) = run.outcomes
             key = calls.call(run.problem, _pool_ask(self.params.n)).key

@@ -19,10 +19,7 @@ from harness.errors import InputError
 from harness.metrics.compute import ModelShape, Price
 from harness.metrics.pool import MetricPoint
 from harness.scorers import build_scorer
-from harness.scorers.base import ScorerContext
-from harness.scorers.cache import ScoreCache
-from harness.search.calls import PolicyCalls, Sampling
-from harness.search.driver import Ledger, Outcome, Search, SearchRun, drive
+from harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
 from harness.search.select import SELECTIONS, search_metrics
 from harness.search.tree import Limits
 from harness.store import CompletionRow, RequestMeta
@@ -111,14 +108,8 @@ class SearchStrategy:
                 if any(finals[problem.id, b][0] not in done for b in group):
                     ledger = Ledger()
                     runs.append(SearchRun(problem, self.search(group, ledger), ledger))
-        calls = PolicyCalls(ctx, self.label(), f"{self.label()}:calls",
-                            Sampling(self.params.temperature, self.params.top_p, self.scorer.logprobs), self.limits)
-        self.scorer.bind(ScorerContext(ctx.engine, ctx.model, ctx.seed))
-        try:
-            drive(runs, calls, ScoreCache(self.scorer, ctx.store, self.params.delimiter), self.limits,
-                  score_in_callback=self.scorer.logprobs is not None)
-        finally:
-            self.scorer.close()
+        calls = run_searches(ctx, runs, self.scorer, self.limits, self.params.temperature, self.params.top_p,
+                             self.label(), f"{self.label()}:calls")
         for run in runs:
             for outcome in run.outcomes:
                 key, phash = finals[run.problem.id, outcome.budget]

@@ -175,6 +175,8 @@ def test_reward_scorers_refuse_a_missing_model_at_start(tmp_path):
     (tmp_path / "missing").mkdir()
     with pytest.raises(InputError, match=r"^s\(prm\)\.model: .*missing.* has no config.json"):
         build_scorer({"name": "prm", "model": str(tmp_path / "missing")}, "s")
+    with pytest.raises(InputError, match=r"^s\(orm\)\.model: no such folder /nonexistent/orm$"):
+        build_scorer({"name": "orm", "model": "/nonexistent/orm"}, "s")
     with pytest.raises(InputError, match=r"missing required field 'model'"):
         build_scorer({"name": "orm"}, "s")
     with pytest.raises(InputError, match=r"llm_judge\)\.model: "):
