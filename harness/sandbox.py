@@ -139,6 +139,8 @@ class ExecResult:
     stderr: str
     wall_time: float
     cpu_time: float
+    # An upper bound: Linux carries the launching process's memory high-water mark into the jail's
+    # accounting, so from a large host process (one running vLLM) this reads at least that size.
     max_rss_kb: int
     sandboxed: bool = True
 

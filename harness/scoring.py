@@ -19,6 +19,7 @@ class Prediction:
     completion: str
     problem_id: str | None
     gold: str | None
+    finish_reason: str = ""  # "length": cut at the token limit, so only an explicit answer counts
 
 
 def read_predictions(path: Path) -> list[Prediction]:
@@ -42,8 +43,11 @@ def read_predictions(path: Path) -> list[Prediction]:
         pid, gold = row.get("problem_id"), row.get("gold")
         if pid is None and gold is None:
             raise InputError(f"{where}: needs 'problem_id' (a problem of the task) or 'gold' (an inline reference)")
+        finish = row.get("finish_reason", "")
+        if not isinstance(finish, str):
+            raise InputError(f"{where}: 'finish_reason' must be a string such as \"stop\" or \"length\"")
         rows.append(Prediction(lineno, row["completion"], None if pid is None else str(pid),
-                               None if gold is None else str(gold)))
+                               None if gold is None else str(gold), finish))
     if not rows:
         raise InputError(f"{path}: no predictions")
     return rows
@@ -64,10 +68,11 @@ def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path 
             choices.append(problems[p.problem_id].meta.get("choices"))
         else:
             raise InputError(f"{path}:{p.line}: problem_id {p.problem_id!r} is not a problem of task {task.name}")
-    verdicts = grade_all(task.verifier, items, choices=choices)
+    verdicts = grade_all(task.verifier, items, choices=choices,
+                         truncated=[p.finish_reason == "length" for p in predictions])
     rows = [CompletionRow(key="", sample=i, task=task.name, strategy="score",
                           problem_id=p.problem_id if p.problem_id is not None else f"line{p.line}",
-                          prompt_hash="", text=p.completion, generated_tokens=0, finish_reason="",
+                          prompt_hash="", text=p.completion, generated_tokens=0, finish_reason=p.finish_reason,
                           extracted=v.extracted, correct=v.correct, verdict_reason=v.reason,
                           prompt_tokens=0, cached_prompt_tokens=None)
             for i, (p, v) in enumerate(zip(predictions, verdicts))]

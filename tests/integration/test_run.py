@@ -93,8 +93,8 @@ def test_a_killed_run_resumes_without_regenerating_and_matches_an_uninterrupted_
 def test_score_grades_completions_of_a_real_run(engine, tmp_path):
     outcome = run(_config(tmp_path / "run"), None, tmp_path / "run", engine=engine)
     with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
-        rows = [{"problem_id": pid, "completion": text} for pid, text in
-                db.execute("SELECT problem_id, text FROM completions ORDER BY key, sample")]
+        rows = [{"problem_id": pid, "completion": text, "finish_reason": finish} for pid, text, finish in
+                db.execute("SELECT problem_id, text, finish_reason FROM completions ORDER BY key, sample")]
     predictions = tmp_path / "p.jsonl"
     predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
     done = subprocess.run(THINKBENCH + ["score", "--task", "arith", "--predictions", str(predictions),

@@ -69,3 +69,13 @@ def test_score_grades_rows_in_input_order(capsys, tmp_path):
         {"correct": True, "extracted": verdicts[2]["extracted"]},
     ]
     assert "2/3 correct" in capsys.readouterr().out
+
+
+def test_score_treats_a_cut_off_prediction_like_a_run_does(tmp_path):
+    predictions = tmp_path / "p.jsonl"
+    rows = [{"completion": "so far we have 18 and", "gold": "18", "finish_reason": "length"},
+            {"completion": "so far we have 18 and", "gold": "18"}]
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["score", "--task", "arith", "--predictions", str(predictions), "--out", str(tmp_path / "o")]) == 0
+    verdicts = [json.loads(line) for line in (tmp_path / "o" / "verdicts.jsonl").read_text().splitlines()]
+    assert [v["correct"] for v in verdicts] == [False, True]
