@@ -6,6 +6,7 @@ import os
 import socket
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlparse
 
 from harness.errors import InputError
@@ -31,24 +32,30 @@ def load_split(hub: str, config: str | None, split: str, data_dir: Path | None) 
         path = mirror_path(data_dir, hub, config, split)
         if not path.exists():
             raise DataUnavailable(f"no mirror file {path}")
-        return _read_jsonl(path)
+        return read_jsonl(path)
     return _load_from_hub(hub, config, split)
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with path.open() as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object")
-            rows.append(row)
-    return rows
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of each non-empty line; a broken line is an InputError naming it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{lineno}: expected a JSON object")
+        yield lineno, row
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [row for _, row in iter_jsonl(path)]
 
 
 def _load_from_hub(hub: str, config: str | None, split: str) -> list[dict]:

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.data import iter_jsonl
 from harness.errors import InputError
 from harness.metrics.pool import MetricPoint, pool_metrics
 from harness.store import CompletionRow
@@ -23,21 +24,9 @@ class Prediction:
 
 
 def read_predictions(path: Path) -> list[Prediction]:
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
     rows = []
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for lineno, row in iter_jsonl(path):
         where = f"{path}:{lineno}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{where}: not valid JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{where}: expected a JSON object")
         if not isinstance(row.get("completion"), str):
             raise InputError(f"{where}: needs a string field 'completion'")
         pid, gold = row.get("problem_id"), row.get("gold")

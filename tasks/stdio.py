@@ -16,23 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from harness.data import DataUnavailable, load_split
+from harness.data import DataUnavailable, load_split, read_jsonl
 from harness.errors import InputError
 from verifiers.code_gold import stdio_gold
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object")
-            rows.append(row)
-    return rows
 
 
 def _source_rows(options: dict, data_dir) -> tuple[list[dict], str]:
@@ -40,7 +26,7 @@ def _source_rows(options: dict, data_dir) -> tuple[list[dict], str]:
         path = Path(options["path"]).expanduser()
         if not path.is_file():
             raise InputError(f"task stdio: options.path: no file {path}")
-        return _read_jsonl(path), str(path)
+        return read_jsonl(path), str(path)
     if options.get("hub"):
         hub = options["hub"]
         return load_split(hub, options.get("config"), options.get("split") or "test", data_dir), hub
