@@ -3,6 +3,7 @@ plain `vllm.LLM.generate`, prefix reuse, and what one pool saves over per-budget
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -95,6 +96,26 @@ def sweep(engine, model: str, out: Path) -> dict:
             "budgets": len(budgets), "points": len(outcome.results[0].points)}
 
 
+def beam_prefix(engine, model: str, out: Path) -> list[dict]:
+    """Prompt tokens beam search asks for (every expansion re-sends its whole prefix, n times)
+    against those the engine computed (the rest came from the prefix cache or a shared prefill)."""
+    config = make_run_config({"name": "beam", "model": model, "out": str(out / "beam"),
+                              "tasks": [{"name": "arith_steps", "limit": 4}],
+                              "strategies": [{"name": "beam_search", "budgets": [4], "expansions": 2, "max_steps": 3,
+                                              "step_tokens": 32, "max_tokens": 96,
+                                              "scorer": {"name": "confidence"}}]}, "bench")
+    run(config, None, out / "beam", engine=engine)
+    with sqlite3.connect(out / "beam" / "store.sqlite") as db:
+        rows = list(db.execute(
+            "SELECT r.prompt_tokens, COALESCE(r.cached_prompt_tokens, 0), COUNT(c.sample) FROM requests r"
+            " JOIN completions c USING (key) WHERE r.strategy LIKE 'beam_search:%' GROUP BY r.key"))
+    requested = sum(p * n for p, _, n in rows)
+    computed = sum(p - c for p, c, _ in rows)
+    return [{"section": "prefix", "name": "beam search prompt tokens computed / requested",
+             "value": computed / requested if requested else None, "unit": "x",
+             "baseline": f"{computed} of {requested} over {len(rows)} expansion calls"}]
+
+
 def main() -> dict:
     model = resolve_model(None)
     t0 = time.perf_counter()
@@ -103,7 +124,7 @@ def main() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         figures["overhead"] = overhead(engine, model, Path(tmp))
         figures["sweep"] = sweep(engine, model, Path(tmp))
-        figures["extra"] = thinking_sweep.measure(engine, model, Path(tmp))
+        figures["extra"] = thinking_sweep.measure(engine, model, Path(tmp)) + beam_prefix(engine, model, Path(tmp))
     engine.close()
     return figures
 

@@ -14,11 +14,10 @@ from harness.errors import InputError
 # Published sampling protocols. DeepSeek-R1 (and its distills): temperature 0.6, top-p 0.95, no
 # system prompt, the reply starts with "<think>\n", pass@1 estimated from many samples. Qwen3 in
 # thinking mode and QwQ recommend the same temperature and top-p (plus top-k 20-40, which SamplingSpec
-# does not carry). On the CPU engine, top-p < 1 cannot use per-request seeds (see
-# harness/engine/vllm_engine.py), so such runs are reproducible only as a whole, not across a resume.
+# does not carry).
 PRESETS: dict[str, dict] = {
     # A chat model that is not a reasoning model, told to think between the tags: tests the machinery
-    # on the embedded model. top-p 1 keeps per-request seeds on the CPU engine.
+    # on the embedded model.
     "prompted": {
         "system_prompt": "You are a helpful assistant. Reason step by step inside <think> </think> tags, "
                          "then state the final answer after </think>.",

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Callable, Sequence
 
 from harness.engine.base import EngineInfo, GenRequest, GenResult
+from harness.engine.chat_text import TokenizerText
 from harness.engine.local_model import local_shape
 from harness.engine.vllm_engine import _LLM_SETTINGS  # the actors' engines take the same settings
 from harness.errors import InputError
@@ -48,7 +49,7 @@ class _Generator:
         return {"result": [pickle.dumps(r) for r in results]}
 
 
-class RayEngine:
+class RayEngine(TokenizerText):
     def __init__(self, model: str, settings: dict, seed: int) -> None:
         self.settings = s = build(RaySettings, settings, _WHERE)
         unknown = set(s.vllm) - _LLM_SETTINGS
@@ -78,17 +79,6 @@ class RayEngine:
         from transformers import AutoTokenizer
 
         return AutoTokenizer.from_pretrained(self.model)
-
-    def render(self, messages, template_kwargs=None) -> str:
-        chat = [{"role": role, "content": content} for role, content in messages]
-        return self._tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True,
-                                                   **(template_kwargs or {}))
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def detokenize(self, token_ids) -> str:
-        return self._tokenizer.decode(list(token_ids), skip_special_tokens=True)
 
     def generate(self, requests: Sequence[GenRequest], on_result: Callable[[GenResult], None]) -> None:
         import ray

@@ -8,6 +8,7 @@ import time
 from typing import Callable, Sequence
 
 from harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
+from harness.engine.chat_text import TokenizerText
 from harness.errors import InputError
 from harness.metrics.compute import ModelShape
 
@@ -26,7 +27,7 @@ def on_cpu() -> bool:
     return not torch.cuda.is_available()
 
 
-class VLLMEngine:
+class VLLMEngine(TokenizerText):
     def __init__(self, model: str, settings: dict, seed: int) -> None:
         unknown = set(settings) - _LLM_SETTINGS
         if unknown:
@@ -61,24 +62,9 @@ class VLLMEngine:
         from vllm.sampling_params import RequestOutputKind
 
         s = request.sampling
-        # On the CPU backend a per-request seed crashes the engine together with top-p < 1
-        # ("CPU Generator does not use offset"); without top-p it works and keeps a resumed run
-        # identical to an uninterrupted one.
-        seed = s.seed if not (self.cpu and s.top_p < 1.0) else None
         return SamplingParams(n=s.n, temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                              seed=seed, stop=list(s.stop) or None, logprobs=s.logprobs,
+                              seed=s.seed, stop=list(s.stop) or None, logprobs=s.logprobs,
                               output_kind=RequestOutputKind.FINAL_ONLY)
-
-    def render(self, messages, template_kwargs=None) -> str:
-        chat = [{"role": role, "content": content} for role, content in messages]
-        return self._tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True,
-                                                   **(template_kwargs or {}))
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(self._tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def detokenize(self, token_ids) -> str:
-        return self._tokenizer.decode(list(token_ids), skip_special_tokens=True)
 
     def _prompt(self, request: GenRequest) -> str:
         return request.prompt if request.prompt is not None else self.render(request.messages)

@@ -29,7 +29,7 @@ from harness.types import Problem
 class ScoredPoolParams:
     n: int = 16
     temperature: float = 0.8
-    top_p: float = 1.0  # 1.0: on the CPU engine only top_p = 1 keeps per-request seeds (exact resumes)
+    top_p: float = 1.0
     max_tokens: int = 256
     scorer: dict = field(default_factory=lambda: {"name": "confidence"})
     delimiter: str = "\n\n"  # how step scorers split a sample into steps

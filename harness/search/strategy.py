@@ -38,7 +38,7 @@ class SearchParams:
     step_tokens: int = 64  # per step
     max_tokens: int = 256  # per path, all steps together
     temperature: float = 0.8
-    top_p: float = 1.0  # 1.0: on the CPU engine only top_p = 1 keeps per-request seeds (exact resumes)
+    top_p: float = 1.0
 
 
 def check_sampling(params, where: str) -> None:

@@ -11,7 +11,6 @@ from harness.strategies.base import PoolStrategy
 class SampleParams:
     n: int = 16
     temperature: float = 0.8
-    # 1.0 by default: on the CPU engine only top_p = 1 keeps per-request seeds (and exact resumes).
     top_p: float = 1.0
     max_tokens: int = 256
     stop: list[str] = field(default_factory=list)

@@ -27,7 +27,7 @@ def test_n_samples_come_back_in_one_result_with_engine_token_counts(engine):
 
 
 def test_per_request_seeds_make_samples_independent_of_the_batch(engine):
-    spec = SamplingSpec(n=3, temperature=1.0, max_tokens=16, seed=123)
+    spec = SamplingSpec(n=3, temperature=1.0, top_p=0.9, max_tokens=16, seed=123)  # top-p too: R1 protocol
     alone = _generate(engine, [GenRequest("x", (("user", "Name a fruit."),), spec)])
     others = [GenRequest(f"o{i}", (("user", f"Count to {i}."),), SamplingSpec(n=2, temperature=1.0, max_tokens=16,
                                                                               seed=i)) for i in range(3)]
