@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 
 from bench import thinking_sweep
-from harness.config import make_run_config
-from harness.data import DataUnavailable, default_data_dir
-from harness.engine import build_engine
-from harness.models import resolve_model
-from harness.runner import run
-from harness.store import Store
-from harness.strategies.base import derive_seed
-from harness.task import load_task
-from reports.run_files import write_run_files
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.data import DataUnavailable, default_data_dir
+from thinkbench.harness.engine import build_engine
+from thinkbench.harness.models import resolve_model
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
+from thinkbench.harness.strategies.base import derive_seed
+from thinkbench.harness.task import load_task
+from thinkbench.reports.run_files import write_run_files
 
 OVERHEAD = {"problems": 16, "n": 8, "max_tokens": 256}
 SWEEP = {"problems": 4, "n": 64, "max_tokens": 48}
@@ -58,7 +58,7 @@ def overhead(engine, model: str, out: Path) -> dict:
     outcome = run(config, data_dir, out / "overhead", engine=engine)
     write_run_files(outcome)
     try:
-        from reports.html import write_report
+        from thinkbench.reports.html import write_report
     except ImportError:
         pass
     else:

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 from bench.synthetic import SyntheticEngine
-from harness.config import make_run_config
-from harness.data import DataUnavailable, default_data_dir
-from harness.runner import run
-from harness.store import Store
-from harness.task import load_task
-from reports.run_files import write_run_files
-from verifiers.grading import GradeCache, grade_all
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.data import DataUnavailable, default_data_dir
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
+from thinkbench.harness.task import load_task
+from thinkbench.reports.run_files import write_run_files
+from thinkbench.verifiers.grading import GradeCache, grade_all
 
 PROBLEMS, SAMPLES = 500, 64
 
@@ -57,7 +57,7 @@ def measure(out: Path) -> dict:
     figures = {"task": name, "completions": len(items), "distinct_pairs": len(cache), "run_seconds": run_seconds,
                "grade_cold_seconds": cold, "grade_warm_seconds": warm}
     try:
-        from reports.html import write_report
+        from thinkbench.reports.html import write_report
     except ImportError:
         pass
     else:

@@ -6,8 +6,8 @@ import os
 import sys
 import time
 
-from harness.data import DataUnavailable, default_data_dir, load_split
-from harness.sandbox import Limits, run_many, sandbox_available
+from thinkbench.harness.data import DataUnavailable, default_data_dir, load_split
+from thinkbench.harness.sandbox import Limits, run_many, sandbox_available
 
 
 def main() -> dict:

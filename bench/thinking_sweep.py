@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.figures import check
-from harness.config import make_run_config
-from harness.runner import run
-from harness.store import Store
-from harness.strategies.thinking_budget import sweep_token_ratio
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
+from thinkbench.harness.strategies.thinking_budget import sweep_token_ratio
 
 SWEEP = {"problems": 8, "n": 4, "budgets": [32, 64, 128, 256], "answer_tokens": 16}
 TARGET = 1.10

@@ -5,11 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 
 def _data_dir(args) -> Path | None:
-    from harness.data import default_data_dir
+    from thinkbench.harness.data import default_data_dir
 
     return Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
 
@@ -17,16 +17,16 @@ def _data_dir(args) -> Path | None:
 def _allow_unjailed_code(args) -> None:
     # Only an opt-in: code tasks check for the sandbox themselves and refuse without it.
     if args.unsafe_no_sandbox:
-        from harness.sandbox import require_sandbox
+        from thinkbench.harness.sandbox import require_sandbox
 
         require_sandbox(unsafe_no_sandbox=True)  # warns when it will really run code unjailed
 
 
 def cmd_run(args) -> int:
-    from harness.config import load_run_config, make_run_config
-    from harness.runner import run
-    from reports.html import write_report
-    from reports.run_files import write_run_files
+    from thinkbench.harness.config import load_run_config, make_run_config
+    from thinkbench.harness.runner import run
+    from thinkbench.reports.html import write_report
+    from thinkbench.reports.run_files import write_run_files
 
     if args.rerun:
         if args.config:
@@ -61,8 +61,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_tasks(args) -> int:
-    from harness.data import DataUnavailable
-    from harness.task import available_tasks, load_task
+    from thinkbench.harness.data import DataUnavailable
+    from thinkbench.harness.task import available_tasks, load_task
 
     data_dir = _data_dir(args)
     for name in available_tasks():
@@ -76,8 +76,8 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from harness.scoring import read_predictions, score, write_verdicts
-    from harness.task import load_task
+    from thinkbench.harness.scoring import read_predictions, score, write_verdicts
+    from thinkbench.harness.task import load_task
 
     _allow_unjailed_code(args)
     task = load_task(args.task)
@@ -95,8 +95,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_data_pull(args) -> int:
-    from harness.data import load_split, write_mirror
-    from harness.task import load_task
+    from thinkbench.harness.data import load_split, write_mirror
+    from thinkbench.harness.task import load_task
 
     for name in args.tasks:
         ds = load_task(name).spec.dataset
@@ -109,21 +109,21 @@ def cmd_data_pull(args) -> int:
 
 
 def cmd_models_prepare(args) -> int:
-    from harness.models import prepare_embedded_model
+    from thinkbench.harness.models import prepare_embedded_model
 
     print(prepare_embedded_model())
     return 0
 
 
 def cmd_report(args) -> int:
-    from reports.html import write_report
+    from thinkbench.reports.html import write_report
 
     print(write_report(Path(args.run_dir)))
     return 0
 
 
 def cmd_leaderboard(args) -> int:
-    from reports import leaderboard
+    from thinkbench.reports import leaderboard
 
     out = Path(args.out) if args.out else (Path("leaderboard.html") if args.format == "html" else None)
     board = leaderboard.build([Path(d) for d in args.run_dirs], out)
@@ -133,7 +133,7 @@ def cmd_leaderboard(args) -> int:
 
 
 def cmd_gate(args) -> int:
-    from reports import gate
+    from thinkbench.reports import gate
 
     def path(value: str | None) -> Path | None:
         return Path(value) if value else None

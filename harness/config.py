@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import InputError
-from harness.metrics.compute import Price
-from harness.reasoning import Reasoning, expand_preset
-from harness.validate import build, read_yaml
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import Price
+from thinkbench.harness.reasoning import Reasoning, expand_preset
+from thinkbench.harness.validate import build, read_yaml
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 
 class DataUnavailable(Exception):

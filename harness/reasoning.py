@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 # Published sampling protocols. DeepSeek-R1 (and its distills): temperature 0.6, top-p 0.95, no
 # system prompt, the reply starts with "<think>\n", pass@1 estimated from many samples. Qwen3 in

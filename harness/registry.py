@@ -6,8 +6,8 @@ import importlib
 import pkgutil
 from typing import Any, Iterable
 
-from harness.errors import InputError
-from harness.validate import build
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.validate import build
 
 
 class Registry:

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import yaml
 
-from harness import provenance
-from harness.config import RunConfig
-from harness.data import DataUnavailable
-from harness.engine import Engine, GenResult, build_engine
-from harness.metrics.compute import ModelShape
-from harness.metrics.pool import MetricPoint
-from harness.models import resolve_model
-from harness.store import RequestMeta, Store
-from harness.strategies import build_strategy
-from harness.strategies.base import RunContext
-from harness.task import Task, load_task
-from verifiers.grading import grade_all
+from thinkbench.harness import provenance
+from thinkbench.harness.config import RunConfig
+from thinkbench.harness.data import DataUnavailable
+from thinkbench.harness.engine import Engine, GenResult, build_engine
+from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.models import resolve_model
+from thinkbench.harness.store import RequestMeta, Store
+from thinkbench.harness.strategies import build_strategy
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.task import Task, load_task
+from thinkbench.verifiers.grading import grade_all
 
 
 @dataclass

@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 PYTHON_ENV_VAR = "THINKBENCH_SANDBOX_PYTHON"

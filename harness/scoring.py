@@ -5,13 +5,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.data import iter_jsonl
-from harness.errors import InputError
-from harness.metrics.pool import MetricPoint, pool_metrics
-from harness.store import CompletionRow
-from harness.task import Task
-from verifiers import Verdict
-from verifiers.grading import grade_all
+from thinkbench.harness.data import iter_jsonl
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.task import Task
+from thinkbench.verifiers import Verdict
+from thinkbench.verifiers.grading import grade_all
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from harness.engine.base import GenOutput, GenResult
-from harness.types import Problem
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.types import Problem
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (

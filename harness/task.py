@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jinja2
 
-from harness.data import DataUnavailable, load_split
-from harness.errors import InputError
-from harness.types import Problem
-from harness.validate import build, read_yaml
-from verifiers import Verifier, get_verifier
+from thinkbench.harness.data import DataUnavailable, load_split
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import build, read_yaml
+from thinkbench.verifiers import Verifier, get_verifier
 
 TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
 
@@ -116,7 +116,7 @@ def available_tasks() -> dict[str, Path]:
 
 def load_task(name_or_path: str) -> Task:
     if name_or_path.startswith("lm_eval:"):  # an lm-evaluation-harness task (harness/lm_eval_task.py)
-        from harness.lm_eval_task import lm_eval_task_by_name
+        from thinkbench.harness.lm_eval_task import lm_eval_task_by_name
 
         return lm_eval_task_by_name(name_or_path)
     path = Path(name_or_path)
@@ -129,7 +129,7 @@ def load_task(name_or_path: str) -> Task:
         raise InputError(f"task file {path} does not exist")
     data = read_yaml(path)
     if isinstance(data, dict) and "lm_eval" in data:
-        from harness.lm_eval_task import lm_eval_task
+        from thinkbench.harness.lm_eval_task import lm_eval_task
 
         return lm_eval_task(data, path)
     spec = build(TaskSpec, data, str(path))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 T = TypeVar("T")
 

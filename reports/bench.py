@@ -14,15 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from harness import provenance
-from harness.engine.base import GenOutput, GenResult
-from harness.metrics.compute import ModelShape
-from harness.metrics.pool import pool_metrics
-from harness.runner import RunResult, TaskResult
-from harness.store import RequestMeta, Store
-from harness.types import Problem
-from reports.html import write_report
-from reports.run_files import write_run_files
+from thinkbench.harness import provenance
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.metrics.pool import pool_metrics
+from thinkbench.harness.runner import RunResult, TaskResult
+from thinkbench.harness.store import RequestMeta, Store
+from thinkbench.harness.types import Problem
+from thinkbench.reports.html import write_report
+from thinkbench.reports.run_files import write_run_files
 
 _SUBJECTS = ["Algebra", "Counting & Probability", "Geometry", "Intermediate Algebra", "Number Theory",
              "Prealgebra", "Precalculus"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.frontier import MEASURES, ORACLE_METRICS, available_measures, frontier, with_measures
-from reports.render import interval, si
+from thinkbench.reports.frontier import MEASURES, ORACLE_METRICS, available_measures, frontier, with_measures
+from thinkbench.reports.render import interval, si
 
 
 def series_name(strategy: str, metric: str) -> str:

@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import InputError
-from harness.metrics.paired import PairedComparison, compare
-from reports.run_folder import RunFolder, load_run, model_label
-from reports.run_samples import point_values, read_samples
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.paired import PairedComparison, compare
+from thinkbench.reports.run_folder import RunFolder, load_run, model_label
+from thinkbench.reports.run_samples import point_values, read_samples
 
 BASELINE_FORMAT = "thinkbench-gate-baseline/1"
 # Six decimals keep a committed baseline small; a rounding of 5e-7 cannot move a verdict.

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.metrics.breakdown import DIFFICULTY_BINS, breakdown, difficulty_bins
-from harness.metrics.per_problem import pool_pass_rates
-from reports.charts import compute_chart, scaling_charts, series_name
-from reports.problems import problem_table
-from reports.render import environment
-from reports.run_folder import RunFolder, load_run
-from reports.run_samples import RunSamples, TaskSamples, point_values, read_samples
+from thinkbench.harness.metrics.breakdown import DIFFICULTY_BINS, breakdown, difficulty_bins
+from thinkbench.harness.metrics.per_problem import pool_pass_rates
+from thinkbench.reports.charts import compute_chart, scaling_charts, series_name
+from thinkbench.reports.problems import problem_table
+from thinkbench.reports.render import environment
+from thinkbench.reports.run_folder import RunFolder, load_run
+from thinkbench.reports.run_samples import RunSamples, TaskSamples, point_values, read_samples
 
 # Problem labels that get a breakdown when problems carry them, with their headings.
 BREAKDOWNS = {"bin": f"difficulty bin (1 easiest .. {DIFFICULTY_BINS} hardest, by pass rate in the pool)",

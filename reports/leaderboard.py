@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.charts import series_name
-from reports.frontier import MEASURES, ORACLE_METRICS, achievable, best_within, frontier, with_measures
-from reports.html import write_report
-from reports.render import environment, interval, si
-from reports.run_folder import RunFolder, load_run, model_label
+from thinkbench.reports.charts import series_name
+from thinkbench.reports.frontier import MEASURES, ORACLE_METRICS, achievable, best_within, frontier, with_measures
+from thinkbench.reports.html import write_report
+from thinkbench.reports.render import environment, interval, si
+from thinkbench.reports.run_folder import RunFolder, load_run, model_label
 
 # More columns than this stop reading as a table; wider spans skip every other budget, or more.
 _MAX_BUDGETS = 8

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reports.run_samples import TaskSamples
+from thinkbench.reports.run_samples import TaskSamples
 
 # Level 6, fast: the texts repeat a lot within a problem, and level 9 buys little for twice the time.
 _GZIP_LEVEL = 6

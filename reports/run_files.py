@@ -5,7 +5,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from harness.runner import RunResult, TaskResult
+from thinkbench.harness.runner import RunResult, TaskResult
 
 
 def _headline(result: TaskResult) -> list[str]:

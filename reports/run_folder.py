@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 # Mean compute per problem that a point may carry; a missing or null measure is NaN in the frame.
 COMPUTE_FIELDS = ("prompt_tokens", "cached_prompt_tokens", "generated_tokens", "flops", "cost")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from harness.errors import InputError
-from harness.metrics.per_problem import pool_problem_values
-from harness.metrics.pool import by_problem
-from harness.store import CompletionRow, Store
-from reports.run_folder import RunFolder
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.per_problem import pool_problem_values
+from thinkbench.harness.metrics.pool import by_problem
+from thinkbench.harness.store import CompletionRow, Store
+from thinkbench.reports.run_folder import RunFolder
 
 # metrics.json rounds nothing, so a faithful recomputation agrees to float noise.
 _AGREEMENT = 1e-9

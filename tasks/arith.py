@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 _NAMES = ["Ana", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jon"]
 _ITEMS = ["apples", "pencils", "marbles", "stickers", "books", "cookies", "cards", "shells"]

@@ -13,8 +13,8 @@ import random
 import zipfile
 from pathlib import Path
 
-from harness.data import DataUnavailable, load_split, mirror_path
-from harness.errors import InputError
+from thinkbench.harness.data import DataUnavailable, load_split, mirror_path
+from thinkbench.harness.errors import InputError
 
 ZIP_PASSWORD = b"deserted-untie-orchid"  # published with the dataset, to keep it away from crawlers
 _CSV_MEMBERS = {"gpqa_diamond": "dataset/gpqa_diamond.csv", "gpqa_main": "dataset/gpqa_main.csv",

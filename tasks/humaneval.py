@@ -3,9 +3,9 @@ verifiers.code_gold): the prompt the completion continues, the entry point, and 
 `check` function, called on the entry point."""
 from __future__ import annotations
 
-from harness.data import load_split
-from harness.errors import InputError
-from verifiers.code_gold import function_gold
+from thinkbench.harness.data import load_split
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers.code_gold import function_gold
 
 _COLUMNS = ("task_id", "prompt", "entry_point", "test")
 

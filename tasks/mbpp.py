@@ -3,9 +3,9 @@ verifiers.code_gold). The imports also go before the solution, as in MBPP's own 
 solutions may use `math` without importing it."""
 from __future__ import annotations
 
-from harness.data import load_split
-from harness.errors import InputError
-from verifiers.code_gold import function_gold
+from thinkbench.harness.data import load_split
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers.code_gold import function_gold
 
 
 def load_rows(dataset, data_dir) -> list[dict]:

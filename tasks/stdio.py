@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from harness.data import DataUnavailable, load_split, read_jsonl
-from harness.errors import InputError
-from verifiers.code_gold import stdio_gold
+from thinkbench.harness.data import DataUnavailable, load_split, read_jsonl
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers.code_gold import stdio_gold
 
 
 def _source_rows(options: dict, data_dir) -> tuple[list[dict], str]:

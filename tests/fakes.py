@@ -5,8 +5,8 @@ import hashlib
 import os
 from typing import Callable, Sequence
 
-from harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
-from harness.metrics.compute import ModelShape
+from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
+from thinkbench.harness.metrics.compute import ModelShape
 
 
 class FakeEngine:

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from reports.problems import natural_key
+from thinkbench.reports.problems import natural_key
 
 # Flags from ../shared/ENVIRONMENT.md: headless Chromium in a container, talking to nothing.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -6,10 +6,10 @@ from typing import Callable
 
 from fakes import FakeEngine
 
-from harness.config import make_run_config
-from harness.runner import run
-from harness.task import load_task
-from reports.run_files import write_run_files
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
+from thinkbench.harness.task import load_task
+from thinkbench.reports.run_files import write_run_files
 
 LEVELS = [1, 2, 3]
 

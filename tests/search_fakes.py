@@ -16,9 +16,9 @@ from typing import Sequence
 
 from fakes import FakeEngine
 
-from harness.engine.base import GenOutput, GenRequest, GenResult
-from harness.scorers import register
-from harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
+from thinkbench.harness.engine.base import GenOutput, GenRequest, GenResult
+from thinkbench.harness.scorers import register
+from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
 
 
 def digit(seed, i: int) -> int:

@@ -10,7 +10,7 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 
 @dataclass(frozen=True)

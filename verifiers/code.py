@@ -15,13 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from harness.errors import InputError
-from harness.sandbox import ExecResult, Limits, require_sandbox, run_sandboxed
-from verifiers import Verdict, register
-from verifiers.code_driver import MARKER
-from verifiers.code_extract import COMPILE_ERRORS, complete_function, extract_code, quiet_compile
-from verifiers.code_gold import FunctionTests, StdioTests, parse_gold
-from verifiers.output_match import first_difference, tokens_match
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.sandbox import ExecResult, Limits, require_sandbox, run_sandboxed
+from thinkbench.verifiers import Verdict, register
+from thinkbench.verifiers.code_driver import MARKER
+from thinkbench.verifiers.code_extract import COMPILE_ERRORS, complete_function, extract_code, quiet_compile
+from thinkbench.verifiers.code_gold import FunctionTests, StdioTests, parse_gold
+from thinkbench.verifiers.output_match import first_difference, tokens_match
 
 PASSED = "passed"
 NO_CODE_REASON = "no code found"

@@ -19,7 +19,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 
-from verifiers.math_extract import strip_reasoning
+from thinkbench.verifiers.math_extract import strip_reasoning
 
 PYTHON_LABELS = frozenset({"", "python", "python3", "py", "py3"})
 _FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")

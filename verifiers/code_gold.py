@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from harness.errors import InputError
+from thinkbench.harness.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Sequence
 
-from verifiers import Verdict, Verifier, get_verifier
+from thinkbench.verifiers import Verdict, Verifier, get_verifier
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import re
 from fractions import Fraction
 from functools import cache, lru_cache
 
-from harness.errors import InputError
-from verifiers import Verdict, register
-from verifiers.math_extract import extract_final_answer, gold_answer
-from verifiers.time_limit import TimeLimitExceeded, call_with_time_limit
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers import Verdict, register
+from thinkbench.verifiers.math_extract import extract_final_answer, gold_answer
+from thinkbench.verifiers.time_limit import TimeLimitExceeded, call_with_time_limit
 
 TIMEOUT_REASON = "unverified: timeout"
 NO_ANSWER_REASON = "no answer"

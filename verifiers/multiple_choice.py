@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from harness.errors import InputError
-from verifiers import Verdict, register
-from verifiers.math_extract import boxed_contents, strip_reasoning
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers import Verdict, register
+from thinkbench.verifiers.math_extract import boxed_contents, strip_reasoning
 
 NO_ANSWER_REASON = "no answer"
 

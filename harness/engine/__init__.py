@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import importlib
 
-from harness.engine.base import Engine, EngineInfo, GenOutput, GenRequest, GenResult, SamplingSpec
-from harness.errors import InputError
+from thinkbench.harness.engine.base import Engine, EngineInfo, GenOutput, GenRequest, GenResult, SamplingSpec
+from thinkbench.harness.errors import InputError
 
 # Imported lazily: importing vLLM costs seconds and is not needed to grade or report.
 _ENGINES = {
-    "vllm": "harness.engine.vllm_engine:VLLMEngine",
-    "openai": "harness.engine.openai_engine:OpenAIEngine",
-    "ray": "harness.engine.ray_engine:RayEngine",
+    "vllm": "thinkbench.harness.engine.vllm_engine:VLLMEngine",
+    "openai": "thinkbench.harness.engine.openai_engine:OpenAIEngine",
+    "ray": "thinkbench.harness.engine.ray_engine:RayEngine",
 }
 
 

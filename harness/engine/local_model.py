@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness.engine.vllm_engine import model_shape
-from harness.metrics.compute import ModelShape
+from thinkbench.harness.engine.vllm_engine import model_shape
+from thinkbench.harness.metrics.compute import ModelShape
 
 
 def local_shape(model: str) -> ModelShape | None:

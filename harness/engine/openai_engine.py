@@ -18,11 +18,11 @@ from typing import Callable, Sequence
 
 import httpx
 
-from harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
-from harness.engine.endpoints import Endpoints, backoff_delay, public_url
-from harness.engine.local_model import local_shape
-from harness.errors import InputError
-from harness.validate import build
+from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
+from thinkbench.harness.engine.endpoints import Endpoints, backoff_delay, public_url
+from thinkbench.harness.engine.local_model import local_shape
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.validate import build
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Sequence
 
-from harness.engine.base import EngineInfo, GenRequest, GenResult
-from harness.engine.chat_text import TokenizerText
-from harness.engine.local_model import local_shape
-from harness.engine.vllm_engine import _LLM_SETTINGS  # the actors' engines take the same settings
-from harness.errors import InputError
-from harness.validate import build
+from thinkbench.harness.engine.base import EngineInfo, GenRequest, GenResult
+from thinkbench.harness.engine.chat_text import TokenizerText
+from thinkbench.harness.engine.local_model import local_shape
+from thinkbench.harness.engine.vllm_engine import _LLM_SETTINGS  # the actors' engines take the same settings
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.validate import build
 
 _WHERE = "engine.settings"
 
@@ -37,7 +37,7 @@ class _Generator:
     """A Ray Data actor: builds its vLLM engine once, then generates batch after batch."""
 
     def __init__(self, model: str, settings: dict, seed: int) -> None:
-        from harness.engine.vllm_engine import VLLMEngine
+        from thinkbench.harness.engine.vllm_engine import VLLMEngine
 
         self.engine = VLLMEngine(model=model, settings=settings, seed=seed)
 

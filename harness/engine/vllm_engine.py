@@ -7,10 +7,10 @@ import sys
 import time
 from typing import Callable, Sequence
 
-from harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
-from harness.engine.chat_text import TokenizerText
-from harness.errors import InputError
-from harness.metrics.compute import ModelShape
+from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
+from thinkbench.harness.engine.chat_text import TokenizerText
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import ModelShape
 
 # Settings a run config may pass through to `vllm.LLM`; anything else is a typo we report.
 _LLM_SETTINGS = {

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-from harness.metrics.estimators import mean_ci
+from thinkbench.harness.metrics.estimators import mean_ci
 
 # Snell et al. (2024) split problems into five difficulty levels by quantiles of pass@1.
 DIFFICULTY_BINS = 5

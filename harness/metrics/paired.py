@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.metrics.estimators import Interval, mcnemar_exact, paired_bootstrap_diff
+from thinkbench.harness.metrics.estimators import Interval, mcnemar_exact, paired_bootstrap_diff
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from harness.metrics.estimators import maj_at_ks, pass_at_k
-from harness.metrics.pool import vote_key
-from harness.store import CompletionRow
+from thinkbench.harness.metrics.estimators import maj_at_ks, pass_at_k
+from thinkbench.harness.metrics.pool import vote_key
+from thinkbench.harness.store import CompletionRow
 
 POOL_METRICS = ("accuracy", "pass@k", "maj@k")
 

@@ -5,9 +5,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from harness.metrics.compute import ModelShape, Price, ProblemCompute, mean_compute_at_k
-from harness.metrics.estimators import ks_for, maj_at_k, mean_ci, pass_at_k
-from harness.store import CompletionRow
+from thinkbench.harness.metrics.compute import ModelShape, Price, ProblemCompute, mean_compute_at_k
+from thinkbench.harness.metrics.estimators import ks_for, maj_at_k, mean_ci, pass_at_k
+from thinkbench.harness.store import CompletionRow
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Scorers by name. A new scorer is one module here that registers itself with `@register`."""
 from __future__ import annotations
 
-from harness.registry import Registry
-from harness.scorers.base import Scorer
+from thinkbench.harness.registry import Registry
+from thinkbench.harness.scorers.base import Scorer
 
 _SCORERS = Registry("scorer", __name__, helpers={"base", "cache", "pooling"})  # helpers: shared pieces
 register = _SCORERS.register

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, fields
 from typing import Callable, ClassVar, Protocol, Sequence
 
-from harness.engine.base import Engine
-from harness.errors import InputError
-from harness.metrics.compute import ModelShape, decode_flops, prefill_flops
+from thinkbench.harness.engine.base import Engine
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import ModelShape, decode_flops, prefill_flops
 
 
 def split_steps(text: str, delimiter: str) -> list[str]:

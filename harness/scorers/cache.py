@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Sequence
 
-from harness.scorers.base import ScoreCost, Scored, Scorer, ScoreRequest, Segment
-from harness.store import Store
-from harness.types import Problem
+from thinkbench.harness.scorers.base import ScoreCost, Scored, Scorer, ScoreRequest, Segment
+from thinkbench.harness.store import Store
+from thinkbench.harness.types import Problem
 
 
 def candidate_digest(segments: Sequence[Segment]) -> str:

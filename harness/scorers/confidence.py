@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from harness.errors import InputError
-from harness.scorers import register
-from harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, Segment
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.scorers import register
+from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, Segment
 
 
 class MissingLogprobs(RuntimeError):

@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from harness.engine import Engine, GenRequest, GenResult, SamplingSpec, build_engine
-from harness.errors import InputError
-from harness.models import resolve_model
-from harness.scorers import register
-from harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, split_steps
+from thinkbench.harness.engine import Engine, GenRequest, GenResult, SamplingSpec, build_engine
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.models import resolve_model
+from thinkbench.harness.scorers import register
+from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, split_steps
 
 _SOLUTION_PROMPT = (
     "Here is a problem and a proposed solution.\n\nProblem:\n{question}\n\nProposed solution:\n{solution}\n\n"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from harness.scorers import register
-from harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
-from harness.scorers.pooling import PoolingModel, check_reward_model, positive, render
+from thinkbench.harness.scorers import register
+from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
+from thinkbench.harness.scorers.pooling import PoolingModel, check_reward_model, positive, render
 
 
 def _is_outcome_model(architecture: str) -> bool:

@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 from typing import Callable, Sequence
 
-from harness.errors import InputError
-from harness.metrics.compute import ModelShape
-from harness.models import resolve_model
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.models import resolve_model
 
 # vllm.LLM arguments a reward model's `engine` settings may carry.
 _SETTINGS = {"max_model_len", "dtype", "enforce_eager", "max_num_seqs", "gpu_memory_utilization",
@@ -79,7 +79,7 @@ class PoolingModel:
 
     def llm(self):
         if self._llm is None:
-            from harness.engine.vllm_engine import model_shape, on_cpu
+            from thinkbench.harness.engine.vllm_engine import model_shape, on_cpu
             from vllm import LLM
 
             settings = dict(self.settings)

@@ -13,11 +13,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from harness.engine.base import GenRequest, GenResult, SamplingSpec
-from harness.search.tree import Expand, Limits
-from harness.store import RequestMeta
-from harness.strategies.base import RunContext, derive_seed, prompt_hash
-from harness.types import Problem
+from thinkbench.harness.engine.base import GenRequest, GenResult, SamplingSpec
+from thinkbench.harness.search.tree import Expand, Limits
+from thinkbench.harness.store import RequestMeta
+from thinkbench.harness.strategies.base import RunContext, derive_seed, prompt_hash
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generator, Sequence
 
-from harness.engine.base import GenResult
-from harness.scorers.base import ScoreCost, Scorer, ScorerContext
-from harness.scorers.cache import ScoreCache, ScoreItem
-from harness.search.calls import PolicyCalls, Sampling
-from harness.search.tree import Expand, Limits, Path, children, with_score
-from harness.strategies.base import RunContext
-from harness.types import Problem
+from thinkbench.harness.engine.base import GenResult
+from thinkbench.harness.scorers.base import ScoreCost, Scorer, ScorerContext
+from thinkbench.harness.scorers.cache import ScoreCache, ScoreItem
+from thinkbench.harness.search.calls import PolicyCalls, Sampling
+from thinkbench.harness.search.tree import Expand, Limits, Path, children, with_score
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.types import Problem
 
 
 class Ledger:

@@ -10,19 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Generator, Sequence
 
-from harness.errors import InputError
-from harness.metrics.compute import ModelShape, Price
-from harness.metrics.pool import MetricPoint, pool_metrics
-from harness.scorers import build_scorer
-from harness.scorers.base import ScoreCost
-from harness.scorers.cache import candidate_digest
-from harness.search.driver import Ledger, Outcome, SearchRun, run_searches
-from harness.search.select import pool_scored_metrics
-from harness.search.strategy import check_sampling
-from harness.search.tree import ROOT, Expand, Limits, Path
-from harness.store import CompletionRow
-from harness.strategies.base import RunContext
-from harness.types import Problem
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.scorers.base import ScoreCost
+from thinkbench.harness.scorers.cache import candidate_digest
+from thinkbench.harness.search.driver import Ledger, Outcome, SearchRun, run_searches
+from thinkbench.harness.search.select import pool_scored_metrics
+from thinkbench.harness.search.strategy import check_sampling
+from thinkbench.harness.search.tree import ROOT, Expand, Limits, Path
+from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

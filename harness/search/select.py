@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable, Sequence
 
-from harness.metrics.compute import ModelShape, Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, \
+from thinkbench.harness.metrics.compute import ModelShape, Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, \
     prefill_flops
-from harness.metrics.estimators import best_of_k, ks_for, mean_ci, weighted_maj_at_k
-from harness.metrics.pool import MetricPoint, by_problem, vote_key
-from harness.store import CompletionRow
+from thinkbench.harness.metrics.estimators import best_of_k, ks_for, mean_ci, weighted_maj_at_k
+from thinkbench.harness.metrics.pool import MetricPoint, by_problem, vote_key
+from thinkbench.harness.store import CompletionRow
 
 
 def _best(rows: Sequence[CompletionRow], k: int) -> tuple[float, bool]:

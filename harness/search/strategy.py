@@ -14,17 +14,17 @@ import json
 from dataclasses import dataclass, field
 from typing import ClassVar, Sequence
 
-from harness.engine.base import GenOutput, GenResult
-from harness.errors import InputError
-from harness.metrics.compute import ModelShape, Price
-from harness.metrics.pool import MetricPoint
-from harness.scorers import build_scorer
-from harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
-from harness.search.select import SELECTIONS, search_metrics
-from harness.search.tree import Limits
-from harness.store import CompletionRow, RequestMeta
-from harness.strategies.base import RunContext
-from harness.types import Problem
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
+from thinkbench.harness.search.select import SELECTIONS, search_metrics
+from thinkbench.harness.search.tree import Limits
+from thinkbench.harness.store import CompletionRow, RequestMeta
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from harness.engine.base import GenResult
-from harness.scorers.base import Segment
+from thinkbench.harness.engine.base import GenResult
+from thinkbench.harness.scorers.base import Segment
 
 
 @dataclass(frozen=True)

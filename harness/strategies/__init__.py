@@ -1,8 +1,8 @@
 """Strategies by name. A new strategy is one module here that registers itself with `@register`."""
 from __future__ import annotations
 
-from harness.registry import Registry
-from harness.strategies.base import Strategy
+from thinkbench.harness.registry import Registry
+from thinkbench.harness.strategies.base import Strategy
 
 _STRATEGIES = Registry("strategy", __name__, helpers={"base"})
 register = _STRATEGIES.register

@@ -8,12 +8,12 @@ import json
 from dataclasses import dataclass
 from typing import Callable, ClassVar, Protocol, Sequence
 
-from harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
-from harness.metrics.compute import ModelShape, Price
-from harness.metrics.pool import MetricPoint, pool_metrics
-from harness.reasoning import Reasoning
-from harness.store import CompletionRow, RequestMeta, Store
-from harness.types import Problem
+from thinkbench.harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
+from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.reasoning import Reasoning
+from thinkbench.harness.store import CompletionRow, RequestMeta, Store
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ when N have finished or none is left, and the last allowed step is generated to 
 """
 from __future__ import annotations
 
-from harness.search.driver import Ledger, Outcome, Search
-from harness.search.strategy import SearchParams, SearchStrategy
-from harness.search.tree import ROOT, next_step, top_unique
-from harness.strategies import register
+from thinkbench.harness.search.driver import Ledger, Outcome, Search
+from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
+from thinkbench.harness.search.tree import ROOT, next_step, top_unique
+from thinkbench.harness.strategies import register
 
 
 @register("beam_search")

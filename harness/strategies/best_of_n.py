@@ -2,8 +2,8 @@
 Reports best@k for every k <= n from the one pool (plus the pool's pass@k and maj@k)."""
 from __future__ import annotations
 
-from harness.search.scored_pool import ScoredPool
-from harness.strategies import register
+from thinkbench.harness.search.scored_pool import ScoredPool
+from thinkbench.harness.strategies import register
 
 
 @register("best_of_n")

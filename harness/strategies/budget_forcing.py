@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from harness.metrics.compute import ModelShape, Price
-from harness.metrics.pool import MetricPoint
-from harness.store import CompletionRow
-from harness.strategies import register
-from harness.strategies.base import RunContext
-from harness.strategies.chain import Call, ChainRows, read_chains
-from harness.strategies.stages import Attempt, Part, stage_points
-from harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, first_call, thinking_call
-from harness.types import Problem
+from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.strategies import register
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.strategies.chain import Call, ChainRows, read_chains
+from thinkbench.harness.strategies.stages import Attempt, Part, stage_points
+from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, first_call, thinking_call
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import json
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
-from harness.metrics.pool import by_problem
-from harness.store import CompletionRow, RequestMeta
-from harness.strategies.base import RunContext
-from harness.types import Problem
+from thinkbench.harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
+from thinkbench.harness.metrics.pool import by_problem
+from thinkbench.harness.store import CompletionRow, RequestMeta
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

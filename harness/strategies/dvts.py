@@ -8,10 +8,10 @@ and a larger budget reuses the subtrees of a smaller one.
 """
 from __future__ import annotations
 
-from harness.search.driver import Ledger, Outcome, Search
-from harness.search.strategy import SearchParams, SearchStrategy
-from harness.search.tree import ROOT, Path, next_step, top_unique
-from harness.strategies import register
+from thinkbench.harness.search.driver import Ledger, Outcome, Search
+from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
+from thinkbench.harness.search.tree import ROOT, Path, next_step, top_unique
+from thinkbench.harness.strategies import register
 
 
 @register("dvts")

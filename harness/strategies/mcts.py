@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from harness.errors import InputError
-from harness.search.driver import Ledger, Outcome, Search
-from harness.search.strategy import SearchParams, SearchStrategy
-from harness.search.tree import ROOT, Expand, Path, next_step
-from harness.strategies import register
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.search.driver import Ledger, Outcome, Search
+from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
+from thinkbench.harness.search.tree import ROOT, Expand, Path, next_step
+from thinkbench.harness.strategies import register
 
 UNITS = ("rollouts", "tokens")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.strategies import register
-from harness.strategies.base import PoolStrategy
+from thinkbench.harness.strategies import register
+from thinkbench.harness.strategies.base import PoolStrategy
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from harness.metrics.compute import ModelShape, Price, cost, decode_flops, prefill_flops
-from harness.metrics.estimators import ks_for, maj_at_k, mean_ci
-from harness.metrics.pool import MetricPoint, vote_key
-from harness.store import CompletionRow
+from thinkbench.harness.metrics.compute import ModelShape, Price, cost, decode_flops, prefill_flops
+from thinkbench.harness.metrics.estimators import ks_for, maj_at_k, mean_ci
+from thinkbench.harness.metrics.pool import MetricPoint, vote_key
+from thinkbench.harness.store import CompletionRow
 
 
 @dataclass(frozen=True)

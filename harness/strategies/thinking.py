@@ -10,12 +10,12 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, ClassVar
 
-from harness.engine.base import Engine, SamplingSpec
-from harness.errors import InputError
-from harness.reasoning import Reasoning
-from harness.strategies.base import RunContext, derive_seed, prompt_hash
-from harness.strategies.chain import Call, Calls, Reply, follow_key
-from harness.types import Problem
+from thinkbench.harness.engine.base import Engine, SamplingSpec
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.reasoning import Reasoning
+from thinkbench.harness.strategies.base import RunContext, derive_seed, prompt_hash
+from thinkbench.harness.strategies.chain import Call, Calls, Reply, follow_key
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Sequence
 
-from harness.metrics.compute import ModelShape, Price
-from harness.metrics.pool import MetricPoint
-from harness.store import CompletionRow
-from harness.strategies import register
-from harness.strategies.base import RunContext
-from harness.strategies.chain import ChainRows, read_chains
-from harness.strategies.stages import Attempt, Part, stage_compute, stage_points
-from harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, cut_thinking, first_call
-from harness.types import Problem
+from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.strategies import register
+from thinkbench.harness.strategies.base import RunContext
+from thinkbench.harness.strategies.chain import ChainRows, read_chains
+from thinkbench.harness.strategies.stages import Attempt, Part, stage_compute, stage_points
+from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, cut_thinking, first_call
+from thinkbench.harness.types import Problem
 
 
 @dataclass(frozen=True)

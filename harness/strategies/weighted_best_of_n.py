@@ -3,8 +3,8 @@ and the heaviest answer wins. Reports vote@k for every k <= n from the one pool 
 same vote with equal weights)."""
 from __future__ import annotations
 
-from harness.search.scored_pool import ScoredPool
-from harness.strategies import register
+from thinkbench.harness.search.scored_pool import ScoredPool
+from thinkbench.harness.strategies import register
 
 
 @register("weighted_best_of_n")

@@ -1,7 +1,7 @@
 """One real vLLM engine (the embedded model) for the whole test session."""
 import pytest
 
-from harness.models import resolve_model
+from thinkbench.harness.models import resolve_model
 
 
 @pytest.fixture(scope="session")
@@ -11,7 +11,7 @@ def model_dir() -> str:
 
 @pytest.fixture(scope="session")
 def engine(model_dir):
-    from harness.engine import build_engine
+    from thinkbench.harness.engine import build_engine
 
     eng = build_engine("vllm", model_dir, {"max_model_len": 2048, "kv_cache_gib": 2}, seed=0)
     yield eng

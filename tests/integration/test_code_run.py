@@ -3,9 +3,9 @@ import sqlite3
 
 import pytest
 
-from harness import sandbox
-from harness.config import make_run_config
-from harness.runner import run
+from thinkbench.harness import sandbox
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
 
 pytestmark = pytest.mark.integration
 

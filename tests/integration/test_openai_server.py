@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from harness.config import make_run_config
-from harness.engine import GenRequest, SamplingSpec, build_engine
-from harness.runner import run
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.engine import GenRequest, SamplingSpec, build_engine
+from thinkbench.harness.runner import run
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_a_run_survives_its_server_being_killed_and_restarted(vllm_server, tmp_p
 
     chaos = threading.Thread(target=kill_and_restart, daemon=True)
     chaos.start()
-    with caplog.at_level(logging.WARNING, logger="harness.engine.openai_engine"):
+    with caplog.at_level(logging.WARNING, logger="thinkbench.harness.engine.openai_engine"):
         (result,) = run(config, None, out).results
     chaos.join(timeout=600)
     assert killed_at and 3 <= killed_at[0] < 10, "the server should have been killed mid-run"

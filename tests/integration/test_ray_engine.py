@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from harness.config import make_run_config
-from harness.runner import run
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("ray")

@@ -3,10 +3,10 @@ gate of the run against itself passes."""
 import pytest
 from report_browser import chromium_or_skip, exercise_report
 
-from harness.cli import main
-from harness.config import make_run_config
-from harness.runner import run
-from reports.run_files import write_run_files
+from thinkbench.harness.cli import main
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
+from thinkbench.reports.run_files import write_run_files
 
 pytestmark = pytest.mark.integration
 

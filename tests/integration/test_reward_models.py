@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from harness.scorers import build_scorer
-from harness.scorers.base import ScoreRequest, Segment
+from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.scorers.base import ScoreRequest, Segment
 
 pytestmark = pytest.mark.integration
 

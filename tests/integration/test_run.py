@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import make_run_config
-from harness.runner import run
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
 
 pytestmark = pytest.mark.integration
 
-THINKBENCH = [sys.executable, "-m", "harness.cli"]
+THINKBENCH = [sys.executable, "-m", "thinkbench.harness.cli"]
 # Few sequences at a time, so requests finish one after another and a kill lands mid-run.
 SLOW_CONFIG = "tasks: [{name: arith, limit: 10}]\nengine: {settings: {max_num_seqs: 4, kv_cache_gib: 1}}\n"
 ARGS = ["--n", "4", "--max-tokens", "48"]
@@ -49,7 +49,7 @@ def test_a_run_on_the_embedded_model_writes_the_run_folder(engine, tmp_path):
     top = next(p for p in result.points if p.metric == "pass@k" and p.k == 4)
     assert top.compute["prompt_tokens"] > 20 and top.compute["flops"] > 0
     assert top.compute["generated_tokens"] == pytest.approx(result.mean_generated_tokens)
-    from reports.run_files import write_run_files
+    from thinkbench.reports.run_files import write_run_files
 
     text = write_run_files(outcome)
     assert "arith" in text and "pass@4" in text

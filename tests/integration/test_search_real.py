@@ -3,9 +3,9 @@ policy's own log-probs, the policy model as its own judge, and beam search, DVTS
 expansions of a shared prefix are served by the prefix cache."""
 import pytest
 
-from harness.config import make_run_config
-from harness.runner import run
-from harness.store import Store
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
 
 pytestmark = pytest.mark.integration
 

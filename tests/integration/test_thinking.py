@@ -2,9 +2,9 @@
 on a few arith problems with short budgets."""
 import pytest
 
-from harness.config import make_run_config
-from harness.runner import run
-from harness.store import Store
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """The real engine: n samples in one request, token counts from the engine, per-request seeds."""
 import pytest
 
-from harness.engine.base import GenRequest, SamplingSpec
+from thinkbench.harness.engine.base import GenRequest, SamplingSpec
 
 pytestmark = pytest.mark.integration
 

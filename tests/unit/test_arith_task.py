@@ -1,4 +1,4 @@
-from harness.task import load_task
+from thinkbench.harness.task import load_task
 
 
 def test_problems_depend_only_on_seed_level_and_index():

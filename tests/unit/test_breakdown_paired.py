@@ -1,9 +1,9 @@
 """Difficulty bins, group breakdowns and the paired comparison of two runs."""
 import pytest
 
-from harness.metrics.breakdown import breakdown, difficulty_bins
-from harness.metrics.estimators import mcnemar_exact
-from harness.metrics.paired import compare, per_problem_diff
+from thinkbench.harness.metrics.breakdown import breakdown, difficulty_bins
+from thinkbench.harness.metrics.estimators import mcnemar_exact
+from thinkbench.harness.metrics.paired import compare, per_problem_diff
 
 
 def test_distinct_pass_rates_fill_five_equal_bins_easiest_first():

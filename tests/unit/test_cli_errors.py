@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from harness.cli import main
+from thinkbench.harness.cli import main
 
 
 def _run(capsys, *argv):
@@ -53,7 +53,7 @@ def test_a_predictions_file_with_a_bad_row(capsys, tmp_path, row, message):
 
 
 def test_score_grades_rows_in_input_order(capsys, tmp_path):
-    from harness.task import load_task
+    from thinkbench.harness.task import load_task
 
     problems = load_task("arith").problems(None)[:2]
     rows = [{"problem_id": problems[0].id, "completion": f"so \\boxed{{{problems[0].gold}}}"},

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from harness import sandbox
-from harness.cli import main
-from verifiers.code_gold import function_gold
+from thinkbench.harness import sandbox
+from thinkbench.harness.cli import main
+from thinkbench.verifiers.code_gold import function_gold
 
 GOLD = function_gold(["assert add(1, 2) == 3"])
 
@@ -45,6 +45,6 @@ def test_unsafe_no_sandbox_warns_and_runs_the_code(no_bwrap, predictions, tmp_pa
 
 
 def test_the_flag_is_accepted_by_run():
-    from harness.cli import parser
+    from thinkbench.harness.cli import parser
 
     assert parser().parse_args(["run", "--unsafe-no-sandbox"]).unsafe_no_sandbox

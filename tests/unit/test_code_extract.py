@@ -1,7 +1,7 @@
 """Finding the code in a completion, and joining it to a function prompt: pure functions."""
 import pytest
 
-from verifiers.code_extract import (body_indent, complete_function, defines_at_top_level, extract_code,
+from thinkbench.verifiers.code_extract import (body_indent, complete_function, defines_at_top_level, extract_code,
                                     fenced_blocks)
 
 SOLUTION = "def add(a, b):\n    return a + b\n"

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import sandbox
-from harness.data import DataUnavailable
-from harness.errors import InputError
-from harness.task import load_task
-from verifiers.code_gold import StdioTests, parse_gold
-from verifiers.grading import grade_all
+from thinkbench.harness import sandbox
+from thinkbench.harness.data import DataUnavailable
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.task import load_task
+from thinkbench.verifiers.code_gold import StdioTests, parse_gold
+from thinkbench.verifiers.grading import grade_all
 
 needs_sandbox = pytest.mark.skipif(not sandbox.sandbox_available(), reason="needs bubblewrap (bwrap)")
 

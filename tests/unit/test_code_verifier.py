@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-import verifiers.code as code_module
-from harness import sandbox
-from harness.errors import InputError
-from verifiers import get_verifier
-from verifiers.code_gold import function_gold, parse_gold, stdio_gold
-from verifiers.grading import grade_all
+import thinkbench.verifiers.code as code_module
+from thinkbench.harness import sandbox
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers import get_verifier
+from thinkbench.verifiers.code_gold import function_gold, parse_gold, stdio_gold
+from thinkbench.verifiers.grading import grade_all
 
 if not sandbox.sandbox_available():
     pytest.skip("bubblewrap (bwrap) is missing or cannot create namespaces here", allow_module_level=True)

@@ -10,8 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from harness.metrics import estimators as est
-from harness.metrics.estimators import (
+from thinkbench.harness.metrics import estimators as est
+from thinkbench.harness.metrics.estimators import (
     Estimate,
     Interval,
     best_of_k,

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from run_folders import answering, arith_golds, fake_run
 
-from harness.cli import main
+from thinkbench.harness.cli import main
 
 PER_LEVEL = 5  # 15 problems
 STRATEGIES = [{"name": "greedy"}, {"name": "sample", "n": 4}]

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from harness.data import DataUnavailable
-from harness.task import load_task
+from thinkbench.harness.data import DataUnavailable
+from thinkbench.harness.task import load_task
 
 COLUMNS = ["Pre-Revision Question", "Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2",
            "Incorrect Answer 3", "Explanation", "Record ID", "High-level domain"]

@@ -5,11 +5,11 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-import verifiers.grading as grading
-from verifiers import Verdict
-from verifiers.grading import GradeCache, grade_all
-from verifiers.math import MathVerifier
-from verifiers.multiple_choice import MultipleChoiceVerifier
+import thinkbench.verifiers.grading as grading
+from thinkbench.verifiers import Verdict
+from thinkbench.verifiers.grading import GradeCache, grade_all
+from thinkbench.verifiers.math import MathVerifier
+from thinkbench.verifiers.multiple_choice import MultipleChoiceVerifier
 
 
 class CountingVerifier:

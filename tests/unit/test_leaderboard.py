@@ -7,8 +7,8 @@ import re
 import pytest
 from run_folders import answering, fake_run
 
-from harness.cli import main
-from reports import leaderboard
+from thinkbench.harness.cli import main
+from thinkbench.reports import leaderboard
 
 
 @pytest.fixture(scope="module")

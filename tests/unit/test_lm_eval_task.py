@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from fakes import FakeEngine
-from harness.config import make_run_config
-from harness.errors import InputError
-from harness.runner import run
-from harness.task import load_task
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.runner import run
+from thinkbench.harness.task import load_task
 
 pytest.importorskip("lm_eval")
 
@@ -65,7 +65,7 @@ def test_the_builtin_gsm8k_task_reads_the_mirror_and_grades_with_its_own_metric(
 
 
 def test_without_the_data_the_task_is_skipped_not_failed(tmp_path):
-    from harness.data import DataUnavailable
+    from thinkbench.harness.data import DataUnavailable
 
     with pytest.raises(DataUnavailable, match="no mirror file"):
         load_task("lm_eval:gsm8k").problems(tmp_path)

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from harness import data
-from harness.cli import main
-from harness.task import load_task
+from thinkbench.harness import data
+from thinkbench.harness.cli import main
+from thinkbench.harness.task import load_task
 
 
 @pytest.mark.parametrize("name, size, first_id", [

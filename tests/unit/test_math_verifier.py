@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import InputError
-from verifiers import Verdict, get_verifier, verifier_names
-from verifiers.math import MathVerifier
-from verifiers.math_extract import (
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers import Verdict, get_verifier, verifier_names
+from thinkbench.verifiers.math import MathVerifier
+from thinkbench.verifiers.math_extract import (
     boxed_contents,
     extract_final_answer,
     gold_answer,
@@ -34,7 +34,7 @@ from verifiers.math_extract import (
     normalize_answer,
     strip_reasoning,
 )
-from verifiers.time_limit import TimeLimitExceeded, call_with_time_limit
+from thinkbench.verifiers.time_limit import TimeLimitExceeded, call_with_time_limit
 
 CASES_PATH = Path(__file__).resolve().parents[1] / "data" / "math_verification_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -191,7 +191,7 @@ def test_a_timeout_on_the_very_first_check_leaves_math_verify_working():
     # Cutting short the first check used to cut short math-verify's own imports, after which
     # every later answer was graded wrong. Needs a process that has not graded anything yet.
     script = (
-        "from verifiers.math import MathVerifier\n"
+        "from thinkbench.verifiers.math import MathVerifier\n"
         "MathVerifier(timeout_s=0.01).check(r'\\frac{1}{4}', '0.25')\n"
         "print(MathVerifier().check(r'\\frac{2}{4}', '0.5').correct)\n"
     )

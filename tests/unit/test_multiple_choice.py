@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import InputError
-from verifiers import Verdict, get_verifier
-from verifiers.multiple_choice import MultipleChoiceVerifier
+from thinkbench.harness.errors import InputError
+from thinkbench.verifiers import Verdict, get_verifier
+from thinkbench.verifiers.multiple_choice import MultipleChoiceVerifier
 
 CHOICES = ["London", "Paris", "Berlin", "Rome"]
 

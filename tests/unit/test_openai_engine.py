@@ -8,12 +8,12 @@ import threading
 import pytest
 
 from fake_openai_server import FakeOpenAIServer
-from harness.config import make_run_config
-from harness.engine import GenRequest, SamplingSpec, build_engine
-from harness.engine.endpoints import Endpoints, backoff_delay, public_url
-from harness.engine.openai_engine import EngineRequestError
-from harness.errors import InputError
-from harness.runner import run
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.engine import GenRequest, SamplingSpec, build_engine
+from thinkbench.harness.engine.endpoints import Endpoints, backoff_delay, public_url
+from thinkbench.harness.engine.openai_engine import EngineRequestError
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.runner import run
 
 FAST = {"backoff_seconds": 0.01, "backoff_max_seconds": 0.05}
 
@@ -97,7 +97,7 @@ def test_429_and_5xx_are_retried_with_the_servers_retry_after(server, caplog):
     server.fail.extend([(429, {"Retry-After": "0.02"}, {"error": "slow down"}), (503, {}, {"error": "busy"}),
                         "drop"])
     engine = _engine(server.url)
-    with caplog.at_level(logging.WARNING, logger="harness.engine.openai_engine"):
+    with caplog.at_level(logging.WARNING, logger="thinkbench.harness.engine.openai_engine"):
         results = _generate(engine, _requests(1))
     assert len(results) == 1 and server.answered("/v1/chat/completions") == 4
     retries = [r.getMessage() for r in caplog.records]

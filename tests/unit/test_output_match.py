@@ -1,7 +1,7 @@
 """Token-wise output comparison, with and without a float tolerance."""
 import pytest
 
-from verifiers.output_match import first_difference, tokens_match
+from thinkbench.verifiers.output_match import first_difference, tokens_match
 
 
 @pytest.mark.parametrize("got,want", [

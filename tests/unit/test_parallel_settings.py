@@ -5,8 +5,8 @@ import types
 
 import pytest
 
-from harness.engine import build_engine
-from harness.errors import InputError
+from thinkbench.harness.engine import build_engine
+from thinkbench.harness.errors import InputError
 
 
 def test_tensor_and_pipeline_parallel_settings_reach_vllm(monkeypatch):

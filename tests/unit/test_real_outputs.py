@@ -8,8 +8,8 @@ explicitly stated answer.
 import json
 from pathlib import Path
 
-from verifiers import get_verifier
-from verifiers.grading import grade_all
+from thinkbench.verifiers import get_verifier
+from thinkbench.verifiers.grading import grade_all
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent.parent / "data" / "real_outputs_smollm2.jsonl").read_text().splitlines()]

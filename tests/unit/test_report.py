@@ -8,11 +8,11 @@ import re
 import pytest
 from run_folders import answering, fake_run
 
-from harness.cli import main
-from reports.charts import compute_chart, scaling_charts
-from reports.html import render_report
-from reports.run_folder import load_run
-from reports.run_samples import point_values, read_samples
+from thinkbench.harness.cli import main
+from thinkbench.reports.charts import compute_chart, scaling_charts
+from thinkbench.reports.html import render_report
+from thinkbench.reports.run_folder import load_run
+from thinkbench.reports.run_samples import point_values, read_samples
 
 
 @pytest.fixture(scope="module")

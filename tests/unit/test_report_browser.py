@@ -3,7 +3,7 @@ drawn, series toggled, problems opened. Screenshots land in the test's tmp folde
 from report_browser import chromium_or_skip, exercise_leaderboard, exercise_report
 from run_folders import fake_run
 
-from harness.cli import main
+from thinkbench.harness.cli import main
 
 
 def test_the_report_works_offline_in_chromium(tmp_path):

@@ -3,8 +3,8 @@ import json
 
 from fakes import FakeEngine
 
-from harness import runner
-from harness.cli import main
+from thinkbench.harness import runner
+from thinkbench.harness.cli import main
 
 
 def test_rerun_repeats_the_config_into_a_new_folder_with_the_same_results(tmp_path, monkeypatch):

@@ -2,8 +2,8 @@
 import pytest
 from fakes import FakeEngine
 
-from harness.config import make_run_config
-from harness.runner import run
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.runner import run
 
 
 def _config(tmp_path, n=4, per_level=3, strategies=None, out="run"):

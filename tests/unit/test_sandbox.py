@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import sandbox
-from harness.errors import InputError
-from harness.sandbox import Limits, run_many, run_sandboxed
+from thinkbench.harness import sandbox
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.sandbox import Limits, run_many, run_sandboxed
 
 if not sandbox.sandbox_available():
     pytest.skip("bubblewrap (bwrap) is missing or cannot create namespaces here",

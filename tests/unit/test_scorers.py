@@ -7,14 +7,14 @@ import pytest
 from fakes import FakeEngine
 from search_fakes import ScriptedScorer
 
-from harness.engine.base import GenOutput, GenResult
-from harness.errors import InputError
-from harness.scorers import build_scorer
-from harness.scorers.base import ScorerContext, ScoreRequest, Segment, split_steps
-from harness.scorers.cache import ScoreCache, ScoreItem
-from harness.scorers.llm_judge import p_yes
-from harness.store import Store
-from harness.types import Problem
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.scorers.base import ScorerContext, ScoreRequest, Segment, split_steps
+from thinkbench.harness.scorers.cache import ScoreCache, ScoreItem
+from thinkbench.harness.scorers.llm_judge import p_yes
+from thinkbench.harness.store import Store
+from thinkbench.harness.types import Problem
 
 PROBLEM = Problem("arith", "7", "What is 3 + 4?", "7")
 

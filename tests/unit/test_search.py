@@ -7,17 +7,17 @@ import sqlite3
 import pytest
 from search_fakes import ScriptedScorer, StepEngine
 
-from harness.config import make_run_config
-from harness.engine.base import GenOutput, GenResult
-from harness.errors import InputError
-from harness.metrics.estimators import best_of_k
-from harness.runner import run
-from harness.scorers.base import Segment
-from harness.search.driver import Ledger
-from harness.search.tree import ROOT, Expand, Limits, Path, children, next_step, top_unique
-from harness.store import Store
-from harness.strategies import build_strategy
-from harness.strategies.mcts import Node, uct
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.estimators import best_of_k
+from thinkbench.harness.runner import run
+from thinkbench.harness.scorers.base import Segment
+from thinkbench.harness.search.driver import Ledger
+from thinkbench.harness.search.tree import ROOT, Expand, Limits, Path, children, next_step, top_unique
+from thinkbench.harness.store import Store
+from thinkbench.harness.strategies import build_strategy
+from thinkbench.harness.strategies.mcts import Node, uct
 
 LIMITS = Limits(delimiter="\n\n", max_steps=4, step_tokens=10, max_tokens=40)
 

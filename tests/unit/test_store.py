@@ -1,5 +1,5 @@
-from harness.engine.base import GenOutput, GenResult
-from harness.store import RequestMeta, Store
+from thinkbench.harness.engine.base import GenOutput, GenResult
+from thinkbench.harness.store import RequestMeta, Store
 
 
 def _result(key, n=2):

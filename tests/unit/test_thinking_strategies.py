@@ -5,11 +5,11 @@ import re
 import pytest
 from fakes import FakeEngine
 
-from harness.config import make_run_config
-from harness.errors import InputError
-from harness.runner import run
-from harness.store import Store
-from harness.strategies.thinking_budget import sweep_token_ratio
+from thinkbench.harness.config import make_run_config
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.runner import run
+from thinkbench.harness.store import Store
+from thinkbench.harness.strategies.thinking_budget import sweep_token_ratio
 
 CUE = "\n\nThe final answer is \\boxed{"
 CLOSE = "</think>"

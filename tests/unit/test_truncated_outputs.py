@@ -1,6 +1,6 @@
 """An output cut at its token limit has no conclusion: its last number is not an answer."""
-from verifiers import get_verifier
-from verifiers.grading import grade_all
+from thinkbench.verifiers import get_verifier
+from thinkbench.verifiers.grading import grade_all
 
 
 def test_a_cut_off_output_has_only_its_explicit_answers():
