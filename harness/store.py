@@ -2,15 +2,21 @@
 
 A request is stored with all of its samples in one transaction, so a killed run never leaves half a
 pool; a restarted run asks `finished_keys` and sends only what is missing.
+
+Completion texts are most of a run's bytes (64 samples of 8k-token traces are about 2 MB per problem),
+so each is stored zlib-compressed as a BLOB; run folders written before that keep plain TEXT, and
+both read back the same. zlib because the report hands the stored bytes to the browser as they are
+(its DecompressionStream reads "deflate", the zlib format).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from thinkbench.harness.engine.base import GenOutput, GenResult
 from thinkbench.harness.types import Problem
@@ -35,7 +41,7 @@ CREATE TABLE IF NOT EXISTS completions (
     strategy TEXT NOT NULL,
     problem_id TEXT NOT NULL,
     prompt_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
+    text TEXT NOT NULL,            -- zlib-compressed UTF-8 (a BLOB); plain TEXT in older run folders
     generated_tokens INTEGER NOT NULL,
     finish_reason TEXT NOT NULL,
     extracted TEXT,
@@ -67,8 +73,34 @@ CREATE TABLE IF NOT EXISTS scores (
 """
 
 
-# Columns added after the first schema; older run folders get them on open.
-_ADDED_COLUMNS = (("requests", "compute", "TEXT"), ("completions", "score", "REAL"))
+# Level 6: 20 MB/s on one slow core, within 1% of level 9's size on model output.
+_ZLIB_LEVEL = 6
+
+
+def pack_text(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), _ZLIB_LEVEL)
+
+
+def unpack_text(stored: str | bytes) -> str:
+    """A completion's text as stored: compressed bytes, or plain text from an older run folder."""
+    return stored if isinstance(stored, str) else zlib.decompress(stored).decode("utf-8")
+
+
+def _add_column(table: str, column: str, kind: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(db: sqlite3.Connection) -> None:
+        # Folders from before schema versions may have the column already.
+        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    return apply
+
+
+# Changes after the first schema, in order: a store at PRAGMA user_version v gets MIGRATIONS[v:] on
+# open, in one transaction, so any older run folder opens. A new column is one more entry here and
+# in _SCHEMA's comments (_SCHEMA is the first version: new columns do not go there).
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _add_column("requests", "compute", "TEXT"),
+    _add_column("completions", "score", "REAL"),
+)
 
 
 @dataclass(frozen=True)
@@ -111,9 +143,18 @@ class Store:
         # FULL: a finished request survives power loss, not only a killed process.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
-        for table, column, kind in _ADDED_COLUMNS:
-            if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version >= len(MIGRATIONS):
+            return
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()  # another process may have done it
+            for migration in MIGRATIONS[version:]:
+                migration(self._db)
+            self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
 
     def finished_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
@@ -156,16 +197,16 @@ class Store:
             self._db.executemany(
                 "INSERT INTO completions (key, sample, task, strategy, problem_id, prompt_hash, text,"
                 " generated_tokens, finish_reason, score) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(result.key, i, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, o.text, o.tokens,
-                  o.finish_reason, score) for i, (o, score) in enumerate(zip(result.outputs, scores))],
+                [(result.key, i, meta.task, meta.strategy, meta.problem_id, meta.prompt_hash, pack_text(o.text),
+                  o.tokens, o.finish_reason, score) for i, (o, score) in enumerate(zip(result.outputs, scores))],
             )
 
     def ungraded(self, task: str, strategy: str) -> list[tuple[str, int, str, str, str]]:
         """(key, sample, problem_id, text, finish_reason) of completions without a verdict yet."""
-        return list(self._db.execute(
+        return [(key, sample, pid, unpack_text(text), finish) for key, sample, pid, text, finish in self._db.execute(
             "SELECT key, sample, problem_id, text, finish_reason FROM completions"
             " WHERE task=? AND strategy=? AND correct IS NULL",
-            (task, strategy)))
+            (task, strategy))]
 
     def set_verdicts(self, rows: Iterable[tuple[str, int, str | None, bool, str]]) -> None:
         """rows of (key, sample, extracted, correct, reason)."""
@@ -175,15 +216,25 @@ class Store:
                 "UPDATE completions SET extracted=?, correct=?, verdict_reason=? WHERE key=? AND sample=?",
                 [(ext, int(ok), reason, key, sample) for key, sample, ext, ok, reason in rows])
 
-    def completions(self, task: str, strategy: str) -> list[CompletionRow]:
+    def completions(self, task: str, strategy: str, texts: bool = True) -> list[CompletionRow]:
+        """Every completion of a task x strategy; with texts=False each text is "" (a pool of long
+        traces is gigabytes of text; what is about the samples, not their words, needs none of it)."""
+        text = "c.text" if texts else "''"
         cur = self._db.execute(
-            "SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, c.text, c.generated_tokens,"
-            " c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens, r.cached_prompt_tokens,"
-            " r.wall_seconds, c.score, r.compute"
+            f"SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, {text},"
+            " c.generated_tokens, c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens,"
+            " r.cached_prompt_tokens, r.wall_seconds, c.score, r.compute"
             " FROM completions c JOIN requests r USING (key) WHERE c.task=? AND c.strategy=?"
             " ORDER BY c.problem_id, c.key, c.sample", (task, strategy))
-        return [CompletionRow(*row[:10], None if row[10] is None else bool(row[10]), *row[11:16],
-                              None if row[16] is None else json.loads(row[16])) for row in cur]
+        return [CompletionRow(*row[:6], unpack_text(row[6]), *row[7:10], None if row[10] is None else bool(row[10]),
+                              *row[11:16], None if row[16] is None else json.loads(row[16])) for row in cur]
+
+    def packed_texts(self, task: str, problem_id: str) -> dict[tuple[str, int], bytes]:
+        """(key, sample) -> the zlib-compressed text of every completion of one problem, as stored
+        (texts of older run folders compressed here), for readers that pass them on unread."""
+        return {(key, sample): pack_text(text) if isinstance(text, str) else text for key, sample, text in
+                self._db.execute("SELECT key, sample, text FROM completions WHERE task=? AND problem_id=?",
+                                 (task, problem_id))}
 
     def results(self, keys: Iterable[str]) -> dict[str, GenResult]:
         """Finished requests as the engine gave them (texts and token counts; no token ids or
@@ -200,7 +251,7 @@ class Store:
             for k, text, tokens, reason in self._db.execute(
                     f"SELECT key, text, generated_tokens, finish_reason FROM completions WHERE key IN ({marks})"
                     " ORDER BY key, sample", chunk):
-                outputs[k].append(GenOutput(text=text, tokens=tokens, finish_reason=reason))
+                outputs[k].append(GenOutput(text=unpack_text(text), tokens=tokens, finish_reason=reason))
             for k, (prompt, cached, wall) in heads.items():
                 found[k] = GenResult(k, prompt, cached, tuple(outputs[k]), wall)
         return found

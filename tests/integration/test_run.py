@@ -13,6 +13,7 @@ import pytest
 
 from thinkbench.harness.config import make_run_config
 from thinkbench.harness.runner import run
+from thinkbench.harness.store import unpack_text
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def _config(out: Path):
 
 def _texts(run_dir: Path) -> dict:
     with sqlite3.connect(run_dir / "store.sqlite") as db:
-        return {(k, s): t for k, s, t in db.execute("SELECT key, sample, text FROM completions")}
+        return {(k, s): unpack_text(t) for k, s, t in db.execute("SELECT key, sample, text FROM completions")}
 
 
 def _finished(run_dir: Path) -> int:
@@ -93,7 +94,7 @@ def test_a_killed_run_resumes_without_regenerating_and_matches_an_uninterrupted_
 def test_score_grades_completions_of_a_real_run(engine, tmp_path):
     outcome = run(_config(tmp_path / "run"), None, tmp_path / "run", engine=engine)
     with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
-        rows = [{"problem_id": pid, "completion": text, "finish_reason": finish} for pid, text, finish in
+        rows = [{"problem_id": pid, "completion": unpack_text(text), "finish_reason": finish} for pid, text, finish in
                 db.execute("SELECT problem_id, text, finish_reason FROM completions ORDER BY key, sample")]
     predictions = tmp_path / "p.jsonl"
     predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))

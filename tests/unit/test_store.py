@@ -1,5 +1,8 @@
+import sqlite3
+import zlib
+
 from thinkbench.harness.engine.base import GenOutput, GenResult
-from thinkbench.harness.store import RequestMeta, Store
+from thinkbench.harness.store import MIGRATIONS, RequestMeta, Store
 
 
 def _result(key, n=2):
@@ -44,3 +47,40 @@ def test_many_keys_are_looked_up_in_chunks(tmp_path):
     for i in range(1200):
         store.save(_result(f"k{i}", n=1), RequestMeta("t", "sample", f"p{i}", "h"))
     assert len(store.finished_keys([f"k{i}" for i in range(1500)])) == 1200
+
+
+def test_texts_are_stored_compressed_and_read_back_whole(tmp_path):
+    long = "Wait, let me check that again. " * 2000 + "\u00e9\u4e2d"
+    store = Store(tmp_path / "s.sqlite")
+    store.save(GenResult("a", 11, 0, (GenOutput(long, 9000, "length"),)), RequestMeta("t", "sample", "p1", "h"))
+    assert store.completions("t", "sample")[0].text == long
+    assert store.completions("t", "sample", texts=False)[0].text == ""
+    assert store.ungraded("t", "sample")[0][3] == long
+    assert store.results(["a"])["a"].outputs[0].text == long
+    assert zlib.decompress(store.packed_texts("t", "p1")[("a", 0)]).decode() == long
+    store.close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        (stored,) = db.execute("SELECT text FROM completions").fetchone()
+    assert isinstance(stored, bytes) and len(stored) < len(long) / 20
+
+
+def test_a_store_of_the_first_schema_opens_with_its_plain_texts(tmp_path):
+    path = tmp_path / "old.sqlite"
+    Store(path).close()
+    with sqlite3.connect(path) as db:  # as the first version wrote it: no later columns, plain text
+        db.execute("ALTER TABLE requests DROP COLUMN compute")
+        db.execute("ALTER TABLE completions DROP COLUMN score")
+        db.execute("PRAGMA user_version = 0")
+        db.execute("INSERT INTO requests VALUES ('a', 't', 'sample', 'p1', 'h', 11, 0, 1.0, 0)")
+        db.execute("INSERT INTO completions VALUES ('a', 0, 't', 'sample', 'p1', 'h', 'old text', 5, 'stop',"
+                   " '42', 1, 'equal')")
+    store = Store(path)
+    (row,) = store.completions("t", "sample")
+    assert (row.text, row.extracted, row.correct, row.score, row.compute) == ("old text", "42", True, None, None)
+    assert zlib.decompress(store.packed_texts("t", "p1")[("a", 0)]) == b"old text"
+    store.save(_result("b"), RequestMeta("t", "sample", "p2", "h"))  # a resumed old run mixes both
+    assert [r.text for r in store.completions("t", "sample")] == ["old text", "text 0", "text 1"]
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
+
