@@ -38,6 +38,7 @@ class TaskResult:
     no_answer_rate: float
     mean_generated_tokens: float  # per problem, all samples
     generation_seconds: float  # wall time spent waiting on the engine in this invocation
+    lengths: dict | None = None  # thinking and answer tokens by verdict (Strategy.lengths)
 
 
 @dataclass
@@ -183,5 +184,5 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         points=strategy.metrics(rows, session.shape(), config.price),
         no_answer_rate=sum(r.extracted is None for r in rows) / max(len(rows), 1),
         mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
-        generation_seconds=waiting,
+        generation_seconds=waiting, lengths=strategy.lengths(rows),
     )

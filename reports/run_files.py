@@ -5,6 +5,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from thinkbench.harness.metrics.lengths import PARTS
+from thinkbench.harness.metrics.outcomes import cut_warning, outcome_groups
 from thinkbench.harness.runner import RunResult, TaskResult
 
 
@@ -32,7 +34,58 @@ def summary_text(outcome: RunResult) -> str:
                          f"generated {r.generated_requests}")
     for task, why in outcome.skipped.items():
         lines.append(f"skipped {task}: {why}")
+    lines += _outcome_lines(outcome.results) + _length_lines(outcome.results)
     return "\n".join(lines) + "\n"
+
+
+def describe_outcomes(o: dict) -> str:
+    """One line of a point's outcomes (as metrics.json holds them)."""
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    cut = f"{o['cut_share']:.1%} cut" + (f" at max_tokens={o['max_tokens']}" if o["cut"] else "")
+    return (f"{o['samples']} samples, {cut}; accuracy {share(o['accuracy_finished'])} finished, "
+            f"{share(o['accuracy_cut'])} cut; no answer: " + ", ".join(f"{k} {v}" for k, v in o["no_answer"].items())
+            + "; verdicts: " + ", ".join(f"{k} {v}" for k, v in o["verdicts"].items()))
+
+
+def _outcome_lines(results: list[TaskResult]) -> list[str]:
+    lines, warnings = ["", "outcomes of the samples behind the points (cut: stopped at its token limit):"], []
+    for r in results:
+        for label, o in outcome_groups([dataclasses.asdict(p) for p in r.points]):
+            where = f"{r.task}/{r.strategy}" + (f" {label}" if label else "")
+            lines.append(f"  {where}: {describe_outcomes(o)}")
+            if (warning := cut_warning(o)) is not None:
+                warnings.append(f"warning: {where}: {warning}")
+    return lines + warnings if len(lines) > 2 else []
+
+
+def describe_lengths(lengths: dict) -> str:
+    """Median [p10, p90] generated tokens of thinking and answer, by verdict, with sample counts."""
+    cells = []
+    for part in PARTS:
+        for group, d in lengths[part].items():
+            if d["count"]:
+                cells.append(f"{part} {group} {d['p50']} [{d['p10']}, {d['p90']}]")
+    counts = ", ".join(f"{group} {d['count']}" for group, d in lengths["thinking"].items())
+    return "; ".join(cells) + f" ({counts} samples{'' if lengths['exact'] else '; split estimated from characters'})"
+
+
+def describe_overthinking(o: dict) -> str:
+    firsts = ", ".join(f"{b}: {c}" for b, c in o["first_correct"])
+    after = "" if o["share_after"] is None else \
+        f"; {o['share_after']:.0%} of thinking tokens were spent after the answer was already right"
+    return f"{o['solved']} of {o['samples']} samples right at some budget (first right at budget {firsts}){after}"
+
+
+def _length_lines(results: list[TaskResult]) -> list[str]:
+    lines = ["", "lengths in generated tokens, median [p10, p90] by verdict:"]
+    for r in results:
+        if r.lengths and r.lengths["samples"]:
+            lines.append(f"  {r.task}/{r.strategy}: {describe_lengths(r.lengths)}")
+            if r.lengths.get("overthinking"):
+                lines.append(f"  {r.task}/{r.strategy} overthinking: {describe_overthinking(r.lengths['overthinking'])}")
+    return lines if len(lines) > 2 else []
 
 
 def write_run_files(outcome: RunResult) -> str:

@@ -7,6 +7,7 @@ from typing import Sequence
 
 from thinkbench.harness.metrics.compute import ModelShape, Price, ProblemCompute, mean_compute_at_k
 from thinkbench.harness.metrics.estimators import ks_for, maj_at_k, mean_ci, pass_at_k
+from thinkbench.harness.metrics.outcomes import Outcomes, outcome_stats
 from thinkbench.harness.store import CompletionRow
 
 
@@ -21,6 +22,7 @@ class MetricPoint:
     # Mean per problem of what this point costs: prompt_tokens, cached_prompt_tokens,
     # generated_tokens, flops (None without a model shape), cost (None without a price).
     compute: dict
+    outcomes: Outcomes | None = None  # how the samples behind the point ended (cut, no answer, verdicts)
 
 
 def by_problem(rows: Sequence[CompletionRow]) -> dict[str, list[CompletionRow]]:
@@ -47,10 +49,12 @@ def pool_metrics(rows: Sequence[CompletionRow], families: Sequence[str], shape: 
     compute = [ProblemCompute(g[0].prompt_tokens, g[0].cached_prompt_tokens, [r.generated_tokens for r in g])
                for g in groups.values()]
     points = []
+    outcomes = outcome_stats(rows)  # every k reads the same pool
 
     def point(metric: str, k: int, per_problem: list[float], exact: bool = True) -> MetricPoint:
         ci = mean_ci(per_problem)
-        return MetricPoint(metric, k, ci.mean, ci.low, ci.high, exact, mean_compute_at_k(compute, k, shape, price))
+        return MetricPoint(metric, k, ci.mean, ci.low, ci.high, exact, mean_compute_at_k(compute, k, shape, price),
+                           outcomes)
 
     if "accuracy" in families:
         points.append(point("accuracy", 1, [sum(bool(r.correct) for r in g) / len(g) for g in groups.values()]))

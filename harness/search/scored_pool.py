@@ -12,6 +12,7 @@ from typing import ClassVar, Generator, Sequence
 
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
 from thinkbench.harness.scorers import build_scorer
 from thinkbench.harness.scorers.base import ScoreCost
@@ -81,6 +82,9 @@ class ScoredPool:
                 ) -> list[MetricPoint]:
         return pool_metrics(rows, self.pool_families, shape, price) + \
             pool_scored_metrics(rows, self.select, shape, price)
+
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        return text_lengths(rows)
 
 
 def _per_sample_costs(samples: list[Path], ledger: Ledger) -> list[dict]:

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from thinkbench.harness.metrics.compute import ModelShape, Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, \
     prefill_flops
 from thinkbench.harness.metrics.estimators import best_of_k, ks_for, mean_ci, weighted_maj_at_k
+from thinkbench.harness.metrics.outcomes import Outcomes, outcome_stats
 from thinkbench.harness.metrics.pool import MetricPoint, by_problem, vote_key
 from thinkbench.harness.store import CompletionRow
 
@@ -54,9 +55,11 @@ def _mean(dicts: Sequence[dict]) -> dict:
     return {k: None if any(d[k] is None for d in dicts) else sum(d[k] for d in dicts) / len(dicts) for k in dicts[0]}
 
 
-def _point(metric: str, k: int, per_problem: list[tuple[float, bool]], compute: dict) -> MetricPoint:
+def _point(metric: str, k: int, per_problem: list[tuple[float, bool]], compute: dict, outcomes: Outcomes
+           ) -> MetricPoint:
     ci = mean_ci([v for v, _ in per_problem])
-    return MetricPoint(metric, k, ci.mean, ci.low, ci.high, all(exact for _, exact in per_problem), compute)
+    return MetricPoint(metric, k, ci.mean, ci.low, ci.high, all(exact for _, exact in per_problem), compute,
+                       outcomes)
 
 
 def search_metrics(rows: Sequence[CompletionRow], select: str, shape: ModelShape | None, price: Price | None
@@ -70,9 +73,11 @@ def search_metrics(rows: Sequence[CompletionRow], select: str, shape: ModelShape
     for budget in sorted(budgets):
         groups = list(by_problem(budgets[budget]).values())
         compute = _mean([search_compute(g[0].compute, shape, price) for g in groups])
-        points.append(_point(f"{select}@k", budget, [SELECTIONS[select](g, len(g)) for g in groups], compute))
+        outcomes = outcome_stats(budgets[budget])  # the final candidates of this budget
+        points.append(_point(f"{select}@k", budget, [SELECTIONS[select](g, len(g)) for g in groups], compute,
+                             outcomes))
         points.append(_point("coverage@k", budget, [(float(any(r.correct for r in g)), True) for g in groups],
-                             compute))
+                             compute, outcomes))
     return points
 
 
@@ -87,8 +92,10 @@ def pool_scored_metrics(rows: Sequence[CompletionRow], select: str, shape: Model
     pools = [ProblemCompute(g[0].prompt_tokens, g[0].cached_prompt_tokens, [r.generated_tokens for r in g])
              for g in groups]
     points = []
+    outcomes = outcome_stats(rows)
     for k in ks_for(n):
         policy = mean_compute_at_k(pools, k, shape, price)
         scorer = _mean([_scorer_keys(_mean(g[0].compute["scorer"]), k) for g in groups])
-        points.append(_point(f"{select}@k", k, [SELECTIONS[select](g, k) for g in groups], {**policy, **scorer}))
+        points.append(_point(f"{select}@k", k, [SELECTIONS[select](g, k) for g in groups], {**policy, **scorer},
+                             outcomes))
     return points

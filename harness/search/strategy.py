@@ -17,6 +17,7 @@ from typing import ClassVar, Sequence
 from thinkbench.harness.engine.base import GenOutput, GenResult
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import MetricPoint
 from thinkbench.harness.scorers import build_scorer
 from thinkbench.harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
@@ -120,6 +121,10 @@ class SearchStrategy:
     def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
                 ) -> list[MetricPoint]:
         return search_metrics(rows, self.params.select, shape, price)
+
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        largest = max((r.compute["budget"] for r in rows), default=None)
+        return text_lengths([r for r in rows if r.compute["budget"] == largest])
 
 
 def _save_final(ctx: RunContext, problem: Problem, label: str, key: str, phash: str, outcome: Outcome) -> None:

@@ -10,6 +10,7 @@ from typing import Callable, ClassVar, Protocol, Sequence
 
 from thinkbench.harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
 from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
 from thinkbench.harness.reasoning import Reasoning
 from thinkbench.harness.store import CompletionRow, RequestMeta, Store
@@ -55,6 +56,10 @@ class Strategy(Protocol):
                 ) -> list[MetricPoint]:
         """Metric points from this run's graded rows, each with its compute."""
 
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        """Thinking and answer tokens of the samples that answer at the largest budget, split by
+        verdict (`metrics.lengths.length_stats`, plus what a strategy can say beyond it)."""
+
 
 class PoolStrategy:
     """n independent samples of one prompt per problem, sent as one request with `n`."""
@@ -70,6 +75,9 @@ class PoolStrategy:
     def metrics(self, rows: Sequence[CompletionRow], shape: ModelShape | None, price: Price | None
                 ) -> list[MetricPoint]:
         return pool_metrics(rows, self.metric_families, shape, price)
+
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        return text_lengths(rows)
 
     def sampling(self, seed: int) -> SamplingSpec:
         p = self.params

@@ -96,6 +96,9 @@ class BudgetForcing(ThinkingStrategy):
         return [point for waits in range(self.params.max_waits + 1)
                 for point in stage_points("waits", waits, [_attempts(c, waits) for c in chains], shape, price)]
 
+    def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
+        return [a for c in chains for a in _attempts(c, self.params.max_waits)]
+
 
 def _attempts(chain: ChainRows, waits: int) -> list[Attempt]:
     """Each sample's answer after at most `waits` Waits: a sample that stopped growing earlier keeps

@@ -90,6 +90,9 @@ class SelfRefine(ThinkingStrategy):
                 points += stage_points("round_vote", round_, [[v for _, v in att] for att in attempts], shape, price)
         return points
 
+    def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
+        return [a for c in chains for a, _ in _attempts(c, self.params.rounds)]
+
 
 def _attempts(chain: ChainRows, round_: int) -> list[tuple[Attempt, Attempt]]:
     """Per sample: its answer after `round_` rounds, and the majority over its answers so far, each

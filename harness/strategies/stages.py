@@ -13,6 +13,8 @@ from typing import Sequence
 
 from thinkbench.harness.metrics.compute import ModelShape, Price, cost, decode_flops, prefill_flops
 from thinkbench.harness.metrics.estimators import ks_for, maj_at_k, mean_ci
+from thinkbench.harness.metrics.lengths import SampleLength, length_stats
+from thinkbench.harness.metrics.outcomes import outcome_stats
 from thinkbench.harness.metrics.pool import MetricPoint, vote_key
 from thinkbench.harness.store import CompletionRow
 
@@ -37,6 +39,13 @@ class Part:
 class Attempt:
     answer: CompletionRow  # the graded row whose answer counts at this stage
     parts: tuple[Part, ...]
+
+
+def attempt_lengths(attempts: Sequence[Attempt]) -> dict:
+    """length_stats of attempts, counted: their thinking and answer calls are apart."""
+    return length_stats([SampleLength(sum(p.generated_tokens for p in a.parts if p.thinking),
+                                      sum(p.generated_tokens for p in a.parts if not p.thinking),
+                                      bool(a.answer.correct)) for a in attempts], exact=True)
 
 
 def stage_compute(problems: Sequence[Sequence[Attempt]], k: int, shape: ModelShape | None,
@@ -72,11 +81,12 @@ def stage_points(family: str, stage: int, problems: Sequence[Sequence[Attempt]],
     """pass@1 and maj@k (k = 2, 4, ... n) of one stage; `extra` joins every point's compute."""
     if not problems:
         return []
+    outcomes = outcome_stats([a.answer for attempts in problems for a in attempts])  # the answers of this stage
 
     def point(metric: str, k: int, per_problem: list[float], exact: bool = True) -> MetricPoint:
         ci = mean_ci(per_problem)
         compute = {**stage_compute(problems, k, shape, price), **(extra or {})}
-        return MetricPoint(f"{family}:{metric}", stage, ci.mean, ci.low, ci.high, exact, compute)
+        return MetricPoint(f"{family}:{metric}", stage, ci.mean, ci.low, ci.high, exact, compute, outcomes)
 
     points = [point("pass@1", 1, [sum(bool(a.answer.correct) for a in att) / len(att) for att in problems])]
     for k in ks_for(min(len(att) for att in problems))[1:]:

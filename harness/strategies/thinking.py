@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Sequence
 
 from thinkbench.harness.engine.base import Engine, SamplingSpec
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.reasoning import Reasoning
+from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.strategies.base import RunContext, derive_seed, prompt_hash
-from thinkbench.harness.strategies.chain import Call, Calls, Reply, follow_key
+from thinkbench.harness.strategies.chain import Call, Calls, ChainRows, Reply, follow_key, read_chains
+from thinkbench.harness.strategies.stages import Attempt, attempt_lengths
 from thinkbench.harness.types import Problem
 
 
@@ -57,6 +59,13 @@ class ThinkingStrategy:
             return thinking_start(engine, reasoning, messages)
 
         return reasoning, Calls(ctx, self.label(), start)
+
+    def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
+        """Every sample's attempt at the strategy's last stage (largest budget, most waits, last round)."""
+        raise NotImplementedError
+
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        return attempt_lengths(self.final_attempts(read_chains(rows)))
 
 
 def chat(problem: Problem, reasoning: Reasoning) -> tuple[tuple[str, str], ...]:

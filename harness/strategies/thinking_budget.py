@@ -14,6 +14,7 @@ from functools import partial
 from typing import Sequence
 
 from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.lengths import BudgetTrace, overthinking
 from thinkbench.harness.metrics.pool import MetricPoint
 from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.strategies import register
@@ -75,6 +76,18 @@ class ThinkingBudget(ThinkingStrategy):
         return [point for budget in self.params.budgets
                 for point in stage_points("budget", budget, [_attempts(c, budget) for c in chains], shape, price,
                                           extra)]
+
+    def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
+        return [a for c in chains for a in _attempts(c, self.params.budgets[-1])]
+
+    def lengths(self, rows: Sequence[CompletionRow]) -> dict:
+        budgets = self.params.budgets
+        traces = []
+        for chain in read_chains(rows):
+            at_budget = [_attempts(chain, b) for b in budgets]
+            traces += [BudgetTrace(row.problem_id, [bool(att[s].answer.correct) for att in at_budget],
+                                   min(row.generated_tokens, budgets[-1])) for s, row in enumerate(chain.first)]
+        return {**super().lengths(rows), "overthinking": overthinking(traces, budgets)}
 
 
 def _attempts(chain: ChainRows, budget: int) -> list[Attempt]:
