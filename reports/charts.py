@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from thinkbench.harness.metrics.lengths import GROUPS, PARTS
 from thinkbench.reports.frontier import MEASURES, ORACLE_METRICS, available_measures, frontier, with_measures
 from thinkbench.reports.render import interval, si
 
@@ -69,3 +70,35 @@ def compute_chart(points: pd.DataFrame) -> dict | None:
     return {"title": "Accuracy against compute", "variants": variants,
             "note": "The frontier joins the best accuracy reachable at each compute. Oracle metrics "
                     f"({', '.join(sorted(ORACLE_METRICS))}) pick with the gold answer in hand and are left off it."}
+
+
+def length_chart(lengths: dict[str, dict]) -> dict | None:
+    """Histograms of thinking and answer tokens (strategy -> metrics.json `lengths`), one series per
+    strategy and verdict, y the share of that verdict's samples in each power-of-two bin."""
+    variants = []
+    for part in PARTS:
+        series = []
+        for strategy, stats in lengths.items():
+            for group in GROUPS:
+                d = stats[part][group]
+                if not d["count"]:
+                    continue
+                bins: dict[int, int] = {}
+                for edge, count in d["histogram"]:  # a log axis has no 0: none and one token share a bin
+                    bins[max(edge, 1)] = bins.get(max(edge, 1), 0) + count
+                points = [{"x": edge, "y": c / d["count"], "lo": c / d["count"], "hi": c / d["count"],
+                           "tip": f"{strategy} · {group}: {c} of {d['count']} samples with "
+                                  f"{edge // 2 + 1 if edge > 1 else 0}-{edge} {part} tokens"}
+                          for edge, c in sorted(bins.items())]
+                series.append({"name": series_name(strategy, group), "oracle": False, "points": points})
+        if series:
+            variants.append({"label": f"{part} tokens", "xlabel": f"{part} tokens (bin's upper edge)",
+                             "ylabel": "share of samples", "xlog": True, "series": series, "frontier": None})
+    if not variants:
+        return None
+    estimated = [s for s, stats in lengths.items() if not stats["exact"]]
+    note = "Each verdict's samples add up to 1 over the bins."
+    if estimated:
+        note += (f" For {', '.join(estimated)} the split between thinking and answer is estimated from the text "
+                 "(generated tokens shared by characters around the last </think>); thinking strategies count it.")
+    return {"title": "Thinking and answer tokens, correct against wrong samples", "variants": variants, "note": note}

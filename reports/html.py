@@ -1,19 +1,29 @@
-"""RUN_DIR/report.html: one self-contained page (no network) with the summary table, scaling and
-compute charts, breakdowns by difficulty, level and subject, and a per-problem drill-down."""
+"""RUN_DIR/report.html: one page (no network) with the summary table, the samples' outcomes, scaling,
+compute and length charts, breakdowns by difficulty, level and subject, and a per-problem drill-down
+whose samples load from RUN_DIR/report_samples/ when a problem is opened (see reports/problems.py).
+
+The page is built from sections, one template partial each (templates/sections/), in SECTIONS order."""
 from __future__ import annotations
 
 import datetime
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from thinkbench.harness.metrics.breakdown import DIFFICULTY_BINS, breakdown, difficulty_bins
+from thinkbench.harness.metrics.outcomes import NO_ANSWER_REASONS, cut_warning, outcome_groups
 from thinkbench.harness.metrics.per_problem import pool_pass_rates
-from thinkbench.reports.charts import compute_chart, scaling_charts, series_name
-from thinkbench.reports.problems import problem_table
+from thinkbench.harness.store import Store
+from thinkbench.reports.charts import compute_chart, length_chart, scaling_charts, series_name
+from thinkbench.reports.problems import SAMPLES_DIR, ProblemTable, problem_table, replace_folder, write_sample_files
 from thinkbench.reports.render import environment
+from thinkbench.reports.describe import describe_overthinking
 from thinkbench.reports.run_folder import RunFolder, load_run
 from thinkbench.reports.run_samples import RunSamples, TaskSamples, point_values, read_samples
+
+# The sections of a task, in page order: templates/sections/<name>.html.j2, each reading the task's dict.
+SECTIONS = ["summary", "outcomes", "scaling", "lengths", "breakdowns", "problems"]
 
 # Problem labels that get a breakdown when problems carry them, with their headings.
 BREAKDOWNS = {"bin": f"difficulty bin (1 easiest .. {DIFFICULTY_BINS} hardest, by pass rate in the pool)",
@@ -56,15 +66,35 @@ def _breakdowns(points: pd.DataFrame, values: dict[int, dict[str, float]], label
     return tables
 
 
+def _outcomes(points: pd.DataFrame) -> list[dict]:
+    """Per strategy, each distinct set of samples behind its points (one for a pool, one per stage
+    of a sweep) with how they ended, and the warning when the token limit cut many of them."""
+    rows = []
+    for strategy, group in points.groupby("strategy", sort=False):
+        for label, o in outcome_groups(group.rename(columns={"x": "k"}).to_dict("records")):
+            rows.append({"strategy": strategy, "label": label, **o, "warning": cut_warning(o)})
+    return rows
+
+
+def _lengths(results: pd.DataFrame) -> dict:
+    lengths = {r["strategy"]: r["lengths"] for _, r in results.iterrows() if r["lengths"] and r["lengths"]["samples"]}
+    return {"chart": length_chart(lengths), "stats": lengths,
+            "overthinking": {s: describe_overthinking(v["overthinking"]) for s, v in lengths.items()
+                             if v.get("overthinking")}}
+
+
 def _task_section(run: RunFolder, samples: RunSamples, values: dict[int, dict[str, float]], task: str,
-                  index: int) -> dict:
+                  index: int) -> tuple[dict, ProblemTable]:
     points = run.points[run.points["task"] == task]
+    results = run.results[run.results["task"] == task]
     task_samples = samples.tasks[task]
-    table = problem_table(task_samples, _bins(run, task, task_samples))
+    table = problem_table(task_samples, _bins(run, task, task_samples), index)
     labels = table.frame.set_index("id")[list(BREAKDOWNS)]
     return {
         "name": task, "anchor": f"task-{index}",
-        "results": run.results[run.results["task"] == task].to_dict("records"),
+        "results": results.to_dict("records"),
+        "outcomes": _outcomes(points), "no_answer_reasons": NO_ANSWER_REASONS,
+        "lengths": _lengths(results),
         "points": points.to_dict("records"),
         "charts": scaling_charts(points),
         "compute": compute_chart(points),
@@ -73,34 +103,53 @@ def _task_section(run: RunFolder, samples: RunSamples, values: dict[int, dict[st
         "strategies": table.strategies,
         "has_level": table.frame["level"].notna().any() if len(table.frame) else False,
         "has_subject": table.frame["subject"].notna().any() if len(table.frame) else False,
-        "payloads": table.payloads,
-    }
+    }, table
 
 
 def render_report(run_dir: Path) -> str:
+    """The page alone; write_report also writes the sample files it loads."""
+    return _render(run_dir)[0]
+
+
+def _render(run_dir: Path) -> tuple[str, list[tuple[str, ProblemTable]]]:
     run = load_run(run_dir)
     samples = read_samples(run)
     values = point_values(run, samples)
-    tasks = [_task_section(run, samples, values.values, task, i)
-             for i, task in enumerate(dict.fromkeys(run.results["task"]))]
+    sections = [_task_section(run, samples, values.values, task, i)
+                for i, task in enumerate(dict.fromkeys(run.results["task"]))]
+    tasks = [section for section, _ in sections]
     written = datetime.datetime.fromtimestamp((run.path / "metrics.json").stat().st_mtime).isoformat(timespec="seconds")
     unreproduced = [f"{p['task']}/{p['strategy']} {p['name']}"
                     for _, p in run.points.loc[values.unreproduced].iterrows()]
     if unreproduced:
         samples.warnings.append("left out of the breakdowns, as the stored samples do not reproduce their value in "
                                 "metrics.json: " + ", ".join(unreproduced))
-    return environment().get_template("report.html.j2").render(
-        run=run, tasks=tasks, written=written, warnings=samples.warnings,
+    html = environment().get_template("report.html.j2").render(
+        run=run, tasks=tasks, sections=SECTIONS, written=written, warnings=samples.warnings,
         skipped=run.metrics.get("skipped") or {},
         packages=(run.provenance.get("packages") or {}),
     )
+    return html, [(section["name"], table) for section, table in sections]
 
 
 def write_report(run_dir: Path) -> Path:
-    """Write RUN_DIR/report.html and return its path."""
-    path = Path(run_dir) / "report.html"
-    html = render_report(Path(run_dir))
+    """Write RUN_DIR/report.html and the sample files beside it (RUN_DIR/report_samples/); return
+    the page's path."""
+    run_dir = Path(run_dir)
+    path = run_dir / "report.html"
+    html, tables = _render(run_dir)
+    new = run_dir / f"{SAMPLES_DIR}.tmp"
+    if new.exists():
+        shutil.rmtree(new)
+    new.mkdir()
+    store = Store(run_dir / "store.sqlite")
+    try:
+        for task, table in tables:
+            write_sample_files(new, task, table, store)
+    finally:
+        store.close()
+    replace_folder(new, run_dir / SAMPLES_DIR)
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a report
+    tmp.replace(path)  # a reader never sees half a page
     return path

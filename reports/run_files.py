@@ -5,9 +5,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from thinkbench.harness.metrics.lengths import PARTS
 from thinkbench.harness.metrics.outcomes import cut_warning, outcome_groups
 from thinkbench.harness.runner import RunResult, TaskResult
+from thinkbench.reports.describe import describe_lengths, describe_outcomes, describe_overthinking
 
 
 def _headline(result: TaskResult) -> list[str]:
@@ -38,17 +38,6 @@ def summary_text(outcome: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe_outcomes(o: dict) -> str:
-    """One line of a point's outcomes (as metrics.json holds them)."""
-    def share(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}"
-
-    cut = f"{o['cut_share']:.1%} cut" + (f" at max_tokens={o['max_tokens']}" if o["cut"] else "")
-    return (f"{o['samples']} samples, {cut}; accuracy {share(o['accuracy_finished'])} finished, "
-            f"{share(o['accuracy_cut'])} cut; no answer: " + ", ".join(f"{k} {v}" for k, v in o["no_answer"].items())
-            + "; verdicts: " + ", ".join(f"{k} {v}" for k, v in o["verdicts"].items()))
-
-
 def _outcome_lines(results: list[TaskResult]) -> list[str]:
     lines, warnings = ["", "outcomes of the samples behind the points (cut: stopped at its token limit):"], []
     for r in results:
@@ -58,24 +47,6 @@ def _outcome_lines(results: list[TaskResult]) -> list[str]:
             if (warning := cut_warning(o)) is not None:
                 warnings.append(f"warning: {where}: {warning}")
     return lines + warnings if len(lines) > 2 else []
-
-
-def describe_lengths(lengths: dict) -> str:
-    """Median [p10, p90] generated tokens of thinking and answer, by verdict, with sample counts."""
-    cells = []
-    for part in PARTS:
-        for group, d in lengths[part].items():
-            if d["count"]:
-                cells.append(f"{part} {group} {d['p50']} [{d['p10']}, {d['p90']}]")
-    counts = ", ".join(f"{group} {d['count']}" for group, d in lengths["thinking"].items())
-    return "; ".join(cells) + f" ({counts} samples{'' if lengths['exact'] else '; split estimated from characters'})"
-
-
-def describe_overthinking(o: dict) -> str:
-    firsts = ", ".join(f"{b}: {c}" for b, c in o["first_correct"])
-    after = "" if o["share_after"] is None else \
-        f"; {o['share_after']:.0%} of thinking tokens were spent after the answer was already right"
-    return f"{o['solved']} of {o['samples']} samples right at some budget (first right at budget {firsts}){after}"
 
 
 def _length_lines(results: list[TaskResult]) -> list[str]:

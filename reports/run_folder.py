@@ -19,7 +19,7 @@ from thinkbench.harness.errors import InputError
 # Mean compute per problem that a point may carry; a missing or null measure is NaN in the frame.
 COMPUTE_FIELDS = ("prompt_tokens", "cached_prompt_tokens", "generated_tokens", "flops", "cost")
 POINT_COLUMNS = ["task", "strategy", "metric", "axis", "x", "name", "value", "low", "high", "exact",
-                 *COMPUTE_FIELDS, "problems_sha256", "per_problem"]
+                 *COMPUTE_FIELDS, "problems_sha256", "per_problem", "outcomes"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,13 @@ def _text(value, where: str) -> str:
     return value
 
 
+def _object(value, where: str) -> dict | None:
+    """An optional JSON object (fields newer than some run folders)."""
+    if value is not None and not isinstance(value, dict):
+        raise InputError(f"{where}: expected an object")
+    return value
+
+
 def _point_row(point, result: dict, where: str) -> dict:
     if not isinstance(point, dict):
         raise InputError(f"{where}: expected an object")
@@ -96,6 +103,7 @@ def _point_row(point, result: dict, where: str) -> dict:
         "high": _number(point.get("high"), f"{where}.high"),
         "exact": bool(point.get("exact", True)),
         "problems_sha256": result["problems_sha256"], "per_problem": per_problem,
+        "outcomes": _object(point.get("outcomes"), f"{where}.outcomes"),
     }
     for field in COMPUTE_FIELDS:
         row[field] = _number(compute.get(field), f"{where}.compute.{field}", optional=True)
@@ -115,13 +123,14 @@ def _frames(metrics: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         for key in ("problems", "samples"):
             row[key] = int(_number(result.get(key), f"{at}.{key}"))
         row["no_answer_rate"] = _number(result.get("no_answer_rate"), f"{at}.no_answer_rate", optional=True)
+        row["lengths"] = _object(result.get("lengths"), f"{at}.lengths")
         result_rows.append(row)
         points = result.get("points")
         if not isinstance(points, list):
             raise InputError(f"{at}.points: expected a list")
         point_rows += [_point_row(p, row, f"{at}.points[{j}]") for j, p in enumerate(points)]
     return pd.DataFrame(result_rows, columns=["task", "strategy", "problems_sha256", "problems", "samples",
-                                              "no_answer_rate"]), pd.DataFrame(point_rows, columns=POINT_COLUMNS)
+                                              "no_answer_rate", "lengths"]), pd.DataFrame(point_rows, columns=POINT_COLUMNS)
 
 
 def load_run(path: Path) -> RunFolder:

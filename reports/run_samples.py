@@ -35,7 +35,8 @@ class RunSamples:
 
 
 def read_samples(run: RunFolder) -> RunSamples:
-    """Every sample of each task x strategy in metrics.json, with problems and prompts."""
+    """Every sample of each task x strategy in metrics.json, with problems and prompts; without
+    their texts (a pool of long traces is gigabytes: what reads a text reads it from the store)."""
     path = run.path / "store.sqlite"
     if not path.exists():
         raise InputError(f"{path}: not found (a run folder keeps its samples there)")
@@ -45,7 +46,7 @@ def read_samples(run: RunFolder) -> RunSamples:
     try:
         for task, strategy, problems in run.results[["task", "strategy", "problems"]].itertuples(index=False):
             entry = tasks.get(task) or tasks.setdefault(task, TaskSamples(task, store.problems(task), {}))
-            groups = by_problem(store.completions(task, strategy))
+            groups = by_problem(store.completions(task, strategy, texts=False))
             entry.by_strategy[strategy] = groups
             # The store keeps every invocation's samples; metrics.json describes the last one only.
             # (Several requests per problem are no sign of that: searches store one per budget.)

@@ -117,9 +117,9 @@ def exercise_report(html: Path, screenshots: Path, samples_in_first_problem: int
         samples.first.wait_for()
         assert samples.count() == samples_in_first_problem
         assert page.locator("tr.detail pre").count() >= 1  # the prompt
-        texts = page.locator("tr.detail tr.sample pre")
+        texts = page.locator("tr.detail tr.sample pre.answer")
         assert texts.count() == 0  # sample texts are built only when asked for
-        samples.first.locator("summary").click()
+        samples.first.locator("summary").first.click()
         expect(texts).to_have_count(1)  # the details' toggle event fires after the click returns
         assert texts.first.inner_text().strip()
         page.screenshot(path=str(screenshots / f"{html.parent.name}-report.png"), full_page=True)

@@ -1,9 +1,9 @@
 """`thinkbench report`: one self-contained page from a run folder, built the same way for any
 family of metric points."""
 import base64
-import gzip
 import json
 import re
+import zlib
 
 import pytest
 from run_folders import answering, fake_run
@@ -34,15 +34,27 @@ def test_the_report_command_writes_one_page_that_needs_no_network(run_dir, capsy
     assert len(re.findall(r'<tr class="problem"', html)) == 12
 
 
-def test_each_problem_row_carries_its_prompt_gold_and_every_sample(run_dir):
-    html = render_report(run_dir)
-    payload = _script(html, "payload-0")
-    assert len(payload["problems"]) == 12
-    problem = json.loads(gzip.decompress(base64.b64decode(payload["problems"]["L1-0"])))
-    samples = [dict(zip(payload["fields"], s)) for s in problem["samples"]]
+def _sample_file(path):
+    """The arguments a sample file passes to the page: its own path, the problem, the texts."""
+    match = re.fullmatch(r'thinkbenchSamples\("([^"]+)","([^"]+)",\[(.*)\]\);\n', path.read_text(), re.S)
+    texts = [zlib.decompress(base64.b64decode(t)).decode() for t in re.findall(r'"([^"]*)"', match.group(3))]
+    return match.group(1), json.loads(zlib.decompress(base64.b64decode(match.group(2)))), texts
+
+
+def test_each_problem_row_loads_its_prompt_gold_and_every_sample_from_a_side_file(run_dir):
+    main(["report", str(run_dir)])
+    html = (run_dir / "report.html").read_text()
+    files = re.findall(r'<tr class="problem" data-pid="([^"]+)"[^>]* data-file="([^"]+)"', html)
+    assert len(files) == 12 and all((run_dir / f).is_file() for _, f in files)
+    assert "Let me think" not in html  # the samples stay out of the page
+    file = dict(files)["L1-0"]
+    own, problem, texts = _sample_file(run_dir / file)
+    assert own == file
+    samples = [dict(zip(problem["fields"], s)) for s in problem["samples"]]
     assert sorted((s["strategy"], s["sample"]) for s in samples) == sorted(
         [("sample", i) for i in range(8)] + [("greedy", 0)])
-    assert all("\\boxed" in s["text"] and s["correct"] in (0, 1) and s["tokens"] > 0 for s in samples)
+    assert all(s["correct"] in (0, 1) and s["tokens"] > 0 for s in samples)
+    assert len(texts) == len(samples) and all("\\boxed" in t for t in texts)
     assert problem["gold"] and "What is" in problem["prompts"][0][0][1]
 
 
