@@ -49,6 +49,30 @@ def pool_figures(p: dict) -> list[Figure]:
     return figures
 
 
+def long_trace_figures(t: dict) -> list[Figure]:
+    if "error" in t:
+        return [Figure("long", "long-trace part failed", None, "", note=t["error"])]
+    size = (f"{t['problems']} x {t['samples']} x ~{t['mean_tokens']} tokens: {t['raw_text_bytes'] / 1e9:.2f} GB of text "
+            f"(zlib ratio {t['text_zlib_ratio']:.3f}; MATH-500 solutions 0.35)")
+    ratio = t["store_bytes"] / t["raw_text_bytes"]
+    return [
+        Figure("long", "build the long-trace pool (store + metrics)", t["build_seconds"], "s", "", size),
+        Figure("long", "store.sqlite / raw text", ratio, "x", "<= 0.4",
+               f"{t['store_bytes'] / 1e6:.0f} MB", check(ratio, "<=", 0.4)),
+        Figure("long", "write report (page + sample files)", t["report_seconds"], "s", "< 120",
+               f"sample files {t['sample_files_bytes'] / 1e6:.0f} MB", check(t["report_seconds"], "<", 120)),
+        Figure("long", "report.html size", t["report_bytes"] / 1e6, "MB", "< 5", "samples load on demand",
+               check(t["report_bytes"] / 1e6, "<", 5)),
+        Figure("long", "Chromium: first contentful paint", t["first_paint_seconds"], "s", "< 3", "headless, file://",
+               check(t["first_paint_seconds"], "<", 3)),
+        Figure("long", "Chromium: every chart drawn", t["charts_drawn_seconds"], "s", "< 3",
+               f"{t['charts']} charts, from navigation", check(t["charts_drawn_seconds"], "<", 3)),
+        Figure("long", "Chromium: open largest problem and a sample", t["open_largest_problem_seconds"], "s", "",
+               f"{t['samples']} samples listed, one text inflated"),
+        Figure("memory", "peak RSS, long-trace pool", t["peak_rss_mb"], "MiB", "", "build, metrics and report"),
+    ]
+
+
 def engine_figures(e: dict) -> list[Figure]:
     if "error" in e:
         return [Figure("engine", "engine part failed", None, "", note=e["error"])]
@@ -80,8 +104,8 @@ def sandbox_figures(s: dict) -> list[Figure]:
 
 def main() -> int:
     t0 = time.time()
-    figures = pool_figures(_part("bench.pool")) + sandbox_figures(_part("bench.sandbox_bench")) + \
-        engine_figures(_part("bench.engine_bench"))
+    figures = pool_figures(_part("bench.pool")) + long_trace_figures(_part("bench.long_traces")) + \
+        sandbox_figures(_part("bench.sandbox_bench")) + engine_figures(_part("bench.engine_bench"))
     print(table(figures))
     RESULTS.write_text(json.dumps({"machine": {"platform": platform.platform(), "processor": platform.processor(),
                                                "cpus": len(__import__("os").sched_getaffinity(0))},

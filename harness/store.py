@@ -139,6 +139,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None)
+        # Small pages for a new store: a compressed text overflows into a chain of pages whose last
+        # one is half empty on average; 1 kB pages keep that waste near 1% of the text, 4 kB near 4%.
+        self._db.execute("PRAGMA page_size=1024")
         self._db.execute("PRAGMA journal_mode=WAL")
         # FULL: a finished request survives power loss, not only a killed process.
         self._db.execute("PRAGMA synchronous=FULL")

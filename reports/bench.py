@@ -8,20 +8,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-import sqlite3
 import time
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 from thinkbench.harness import provenance
 from thinkbench.harness.engine.base import GenOutput, GenResult
 from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import pool_metrics
 from thinkbench.harness.runner import RunResult, TaskResult
 from thinkbench.harness.store import RequestMeta, Store
 from thinkbench.harness.types import Problem
 from thinkbench.reports.html import write_report
+from thinkbench.reports.problems import SAMPLES_DIR
 from thinkbench.reports.run_files import write_run_files
 
 _SUBJECTS = ["Algebra", "Counting & Probability", "Geometry", "Intermediate Algebra", "Number Theory",
@@ -42,9 +44,16 @@ def _text(rng: random.Random, tokens: int, answer: str) -> str:
     return " ".join(words) + f" The final answer is $\\boxed{{{answer}}}$."
 
 
-def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: int = 0) -> Path:
+def _short_sample(rng: random.Random, answer: str) -> GenOutput:
+    tokens = rng.randint(100, 400)
+    return GenOutput(_text(rng, tokens, answer), tokens, "stop")
+
+
+def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: int = 0,
+                  sample: Callable[[random.Random, str], GenOutput] = _short_sample) -> Path:
     """Write a finished run folder (store, metrics.json, config) of `problems` x `samples` from
-    a seeded generator; no engine is involved."""
+    a seeded generator; no engine is involved. `sample` writes one completion that states the given
+    answer; a completion cut at its limit ("length") states none."""
     rng = random.Random(seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     task, strategy = "math500", "sample"
@@ -61,12 +70,12 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
             skill = rng.betavariate(1.2, 1.2) * (1.1 - p.meta["level"] / 5)
             wrong = [str(rng.randint(0, 999)) for _ in range(rng.randint(1, 12))]
             answers = [p.gold if rng.random() < skill else rng.choice(wrong) for _ in range(samples)]
-            outputs = tuple(GenOutput(_text(rng, n, a), n, "stop") for a in answers
-                            for n in [rng.randint(100, 400)])
+            outputs = tuple(sample(rng, a) for a in answers)
             key = f"{task}/{strategy}/{p.id}/synthetic"
             store.save(GenResult(key, 120, 0, outputs, 1.0), RequestMeta(task, strategy, p.id, "synthetic",
                                                                           (("user", p.prompt),)))
-            verdicts += [(key, i, a, a == p.gold, "synthetic") for i, a in enumerate(answers)]
+            stated = [None if o.finish_reason == "length" else a for o, a in zip(outputs, answers)]
+            verdicts += [(key, i, a, a == p.gold, "" if a else "no answer") for i, a in enumerate(stated)]
         store.set_verdicts(verdicts)
         rows = store.completions(task, strategy)
     finally:
@@ -77,7 +86,7 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
                         reused_requests=0, generated_requests=problems, points=points,
                         no_answer_rate=sum(r.extracted is None for r in rows) / len(rows),
                         mean_generated_tokens=sum(r.generated_tokens for r in rows) / problems,
-                        generation_seconds=0.0)
+                        generation_seconds=0.0, lengths=text_lengths(rows))
     (run_dir / "config.yaml").write_text(yaml.safe_dump({"name": run_dir.name, "model": "synthetic", "seed": seed,
                                                          "strategies": [{"name": strategy, "n": samples}]}))
     (run_dir / "engine.json").write_text(json.dumps({"kind": "synthetic", "model": "synthetic",
@@ -87,13 +96,18 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
 
 
 def report_figures(run_dir: Path) -> dict:
-    """Seconds to write RUN_DIR/report.html, its size, and the bytes of sample text it carries."""
-    with sqlite3.connect(run_dir / "store.sqlite") as db:
-        (text_bytes,) = db.execute("SELECT total(length(CAST(text AS BLOB))) FROM completions").fetchone()
+    """Seconds to write RUN_DIR/report.html and its sample files, their sizes, and the bytes of
+    sample text they carry."""
+    store = Store(run_dir / "store.sqlite")
+    try:
+        text_bytes = sum(len(r.text.encode()) for r in store.completions("math500", "sample"))
+    finally:
+        store.close()
     start = time.perf_counter()
     path = write_report(run_dir)
     return {"report_seconds": time.perf_counter() - start, "report_bytes": path.stat().st_size,
-            "sample_text_bytes": int(text_bytes)}
+            "sample_files_bytes": sum(f.stat().st_size for f in (run_dir / SAMPLES_DIR).rglob("*.js")),
+            "sample_text_bytes": text_bytes}
 
 
 if __name__ == "__main__":

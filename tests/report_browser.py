@@ -137,3 +137,34 @@ def exercise_leaderboard(html: Path, screenshots: Path) -> None:
             assert url.scheme == "file" and Path(unquote(url.path)).exists()
         page.screenshot(path=str(screenshots / "leaderboard.png"), full_page=True)
         assert seen.errors == [] and seen.requests == []
+
+
+def open_largest_problem(html: Path, screenshots: Path) -> dict:
+    """Open the problem with the most generated tokens, then its longest sample, unfold its thinking,
+    and return what the page shows: the problem id, the sample's index, its text (thinking and
+    answer as shown, joined), the verdict line and the highlighted spans."""
+    screenshots.mkdir(parents=True, exist_ok=True)
+    with offline_page(html) as seen:
+        page = seen.page
+        rows = page.locator("table.problems tr.problem")
+        tokens = rows.evaluate_all("rs => rs.map(r => +r.querySelector('td[data-tokens]').dataset.tokens)")
+        largest = rows.nth(max(range(len(tokens)), key=tokens.__getitem__))
+        pid = largest.get_attribute("data-pid")
+        largest.click()
+        samples = page.locator("tr.detail tr.sample")
+        samples.first.wait_for()
+        lengths = samples.evaluate_all("rs => rs.map(r => +r.children[5].textContent)")
+        sample = samples.nth(max(range(len(lengths)), key=lengths.__getitem__))
+        index = int(sample.locator("td").nth(1).inner_text())
+        sample.locator("summary").first.click()
+        view = sample.locator(".sample-view")
+        view.wait_for()
+        thinking = view.locator("details.thinking")
+        if thinking.count():
+            thinking.locator("summary").click()
+        shown = {"problem_id": pid, "sample": index, "verdict": view.locator(".verdict-line").inner_text(),
+                 "text": "".join(view.locator("pre").all_text_contents()),
+                 "marked": view.locator("pre.answer mark").all_text_contents()}
+        page.screenshot(path=str(screenshots / f"{html.parent.name}-largest.png"))
+        assert seen.errors == [] and seen.requests == []
+    return shown
