@@ -9,7 +9,7 @@ def describe_outcomes(o: dict) -> str:
     def share(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
-    cut = f"{o['cut_share']:.1%} cut" + (f" at max_tokens={o['max_tokens']}" if o["cut"] else "")
+    cut = f"{o['cut_share']:.1%} cut" + (f" at max_tokens={o['max_tokens']}" if o["max_tokens"] else "")
     return (f"{o['samples']} samples, {cut}; accuracy {share(o['accuracy_finished'])} finished, "
             f"{share(o['accuracy_cut'])} cut; no answer: " + ", ".join(f"{k} {v}" for k, v in o["no_answer"].items())
             + "; verdicts: " + ", ".join(f"{k} {v}" for k, v in o["verdicts"].items()))

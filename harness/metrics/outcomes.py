@@ -34,7 +34,7 @@ class Outcomes:
     samples: int
     cut: int  # samples whose generation stopped at its token limit (finish reason "length")
     cut_share: float
-    max_tokens: int | None  # the limit the cut samples hit (their largest length); None when none was cut
+    max_tokens: int | None  # the limit the cut samples hit (their largest length); None when unknown or none was cut
     accuracy_finished: float | None  # among samples that finished on their own; None when there are none
     accuracy_cut: float | None  # among cut samples; None when there are none
     no_answer: dict[str, int]  # NO_ANSWER_REASONS -> samples
@@ -73,7 +73,7 @@ def outcome_stats(rows: Sequence[CompletionRow]) -> Outcomes:
     reasons = Counter(no_answer_reason(r) for r in rows if r.correct is not None)
     return Outcomes(
         samples=len(rows), cut=len(cut), cut_share=len(cut) / len(rows) if rows else 0.0,
-        max_tokens=max((r.generated_tokens for r in cut), default=None),
+        max_tokens=max((r.generated_tokens for r in cut), default=0) or None,  # `score` rows count no tokens
         accuracy_finished=_accuracy(finished), accuracy_cut=_accuracy(cut),
         no_answer={reason: reasons[reason] for reason in NO_ANSWER_REASONS},
         verdicts=dict(Counter(verdict_category(r) for r in rows).most_common()),
@@ -85,8 +85,8 @@ def cut_warning(outcomes: dict) -> str | None:
     CUT_WARNING_SHARE or more (`outcomes` as metrics.json holds it)."""
     if not outcomes or outcomes["cut_share"] < CUT_WARNING_SHARE:
         return None
-    return (f"{outcomes['cut_share']:.0%} of samples hit max_tokens={outcomes['max_tokens']}: "
-            "accuracy is bounded by the budget")
+    limit = f"max_tokens={outcomes['max_tokens']}" if outcomes["max_tokens"] else "their token limit"
+    return f"{outcomes['cut_share']:.0%} of samples hit {limit}: accuracy is bounded by the budget"
 
 
 def stage_label(metric: str, k: int) -> str:

@@ -47,6 +47,9 @@ def test_outcomes_count_cut_samples_apart():
     assert o.verdicts == {"correct": 2, "wrong": 1, "no answer": 1}
     assert cut_warning(o.__dict__) == "50% of samples hit max_tokens=64: accuracy is bounded by the budget"
     assert cut_warning(outcome_stats(rows[:2]).__dict__) is None
+    unknown = outcome_stats([_row("x", finish="length", tokens=0)])  # `score` rows count no tokens
+    assert unknown.max_tokens is None
+    assert cut_warning(unknown.__dict__) == "100% of samples hit their token limit: accuracy is bounded by the budget"
 
 
 def test_points_with_the_same_samples_share_one_group():
