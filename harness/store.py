@@ -232,12 +232,17 @@ class Store:
         return [CompletionRow(*row[:6], unpack_text(row[6]), *row[7:10], None if row[10] is None else bool(row[10]),
                               *row[11:16], None if row[16] is None else json.loads(row[16])) for row in cur]
 
-    def packed_texts(self, task: str, problem_id: str) -> dict[tuple[str, int], bytes]:
-        """(key, sample) -> the zlib-compressed text of every completion of one problem, as stored
+    def packed_texts(self, keys: Iterable[str]) -> dict[tuple[str, int], bytes]:
+        """(key, sample) -> the zlib-compressed text of every completion of these requests, as stored
         (texts of older run folders compressed here), for readers that pass them on unread."""
-        return {(key, sample): pack_text(text) if isinstance(text, str) else text for key, sample, text in
-                self._db.execute("SELECT key, sample, text FROM completions WHERE task=? AND problem_id=?",
-                                 (task, problem_id))}
+        keys = list(keys)
+        found: dict[tuple[str, int], bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            found.update(((key, sample), pack_text(text) if isinstance(text, str) else text) for key, sample, text in
+                         self._db.execute(f"SELECT key, sample, text FROM completions WHERE key IN "
+                                          f"({','.join('?' * len(chunk))})", chunk))
+        return found
 
     def results(self, keys: Iterable[str]) -> dict[str, GenResult]:
         """Finished requests as the engine gave them (texts and token counts; no token ids or

@@ -111,7 +111,7 @@ def render_report(run_dir: Path) -> str:
     return _render(run_dir)[0]
 
 
-def _render(run_dir: Path) -> tuple[str, list[tuple[str, ProblemTable]]]:
+def _render(run_dir: Path) -> tuple[str, list[ProblemTable]]:
     run = load_run(run_dir)
     samples = read_samples(run)
     values = point_values(run, samples)
@@ -129,7 +129,7 @@ def _render(run_dir: Path) -> tuple[str, list[tuple[str, ProblemTable]]]:
         skipped=run.metrics.get("skipped") or {},
         packages=(run.provenance.get("packages") or {}),
     )
-    return html, [(section["name"], table) for section, table in sections]
+    return html, [table for _, table in sections]
 
 
 def write_report(run_dir: Path) -> Path:
@@ -144,8 +144,8 @@ def write_report(run_dir: Path) -> Path:
     new.mkdir()
     store = Store(run_dir / "store.sqlite")
     try:
-        for task, table in tables:
-            write_sample_files(new, task, table, store)
+        for table in tables:
+            write_sample_files(new, table, store)
     finally:
         store.close()
     replace_folder(new, run_dir / SAMPLES_DIR)

@@ -89,13 +89,13 @@ def problem_table(samples: TaskSamples, bins: dict[str, int], task_index: int) -
     return ProblemTable(pd.DataFrame(rows, dtype=object), strategies, drills)
 
 
-def write_sample_files(folder: Path, task: str, table: ProblemTable, store: Store) -> None:
+def write_sample_files(folder: Path, table: ProblemTable, store: Store) -> None:
     """One script file per problem of `table` under `folder` (the report's SAMPLES_DIR, being
     written). Texts are read problem by problem, so memory holds one problem's samples at a time
     whatever the size of the run."""
     for pid, file in table.frame[["id", "file"]].itertuples(index=False):
         data, keys = table.drills[pid]
-        packed = store.packed_texts(task, pid)
+        packed = store.packed_texts(dict.fromkeys(key for key, _ in keys))
         info = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
         texts = ",".join(f'"{_b64(packed[key])}"' for key in keys)
         # Base64 and JSON only: nothing from a model's output can end or escape the script.

@@ -57,7 +57,7 @@ def test_texts_are_stored_compressed_and_read_back_whole(tmp_path):
     assert store.completions("t", "sample", texts=False)[0].text == ""
     assert store.ungraded("t", "sample")[0][3] == long
     assert store.results(["a"])["a"].outputs[0].text == long
-    assert zlib.decompress(store.packed_texts("t", "p1")[("a", 0)]).decode() == long
+    assert zlib.decompress(store.packed_texts(["a"])[("a", 0)]).decode() == long
     store.close()
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         (stored,) = db.execute("SELECT text FROM completions").fetchone()
@@ -77,7 +77,7 @@ def test_a_store_of_the_first_schema_opens_with_its_plain_texts(tmp_path):
     store = Store(path)
     (row,) = store.completions("t", "sample")
     assert (row.text, row.extracted, row.correct, row.score, row.compute) == ("old text", "42", True, None, None)
-    assert zlib.decompress(store.packed_texts("t", "p1")[("a", 0)]) == b"old text"
+    assert zlib.decompress(store.packed_texts(["a"])[("a", 0)]) == b"old text"
     store.save(_result("b"), RequestMeta("t", "sample", "p2", "h"))  # a resumed old run mixes both
     assert [r.text for r in store.completions("t", "sample")] == ["old text", "text 0", "text 1"]
     store.close()
