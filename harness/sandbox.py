@@ -198,6 +198,12 @@ def sandbox_available() -> bool:
     return _current_plan(None) is not None
 
 
+def sandbox_python() -> str | None:
+    """The interpreter jailed code runs on, or None without a working jail."""
+    plan = _current_plan(None)
+    return plan.python if plan is not None else None
+
+
 def require_sandbox(unsafe_no_sandbox: bool = False) -> None:
     """Refuse to go on without a jail, unless this caller or an earlier one (the CLI's
     --unsafe-no-sandbox) opted into running unjailed."""

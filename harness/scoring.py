@@ -8,10 +8,11 @@ from pathlib import Path
 from thinkbench.harness.data import iter_jsonl
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.metrics.views import view_points
 from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.task import Task
-from thinkbench.verifiers import Verdict
-from thinkbench.verifiers.grading import grade_all
+from thinkbench.verifiers import Verdict, reason_category, reason_counts
+from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,16 @@ def read_predictions(path: Path) -> list[Prediction]:
     return rows
 
 
-def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path | None
-          ) -> tuple[list[Verdict], list[MetricPoint]]:
+@dataclass(frozen=True)
+class Scored:
+    verdicts: list[Verdict]  # one per prediction, in order
+    points: list[MetricPoint]  # with any weaker reading's points, named "<view>:<metric>"
+    reasons: dict[str, int]  # predictions per verdict reason category
+    views: dict[str, dict]  # per weaker reading: samples passing it, and how many of those are rejected
+    preparation: dict | None  # what the verifier prepared for these problems (code: time limits)
+
+
+def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path | None) -> Scored:
     problems = {}
     if any(p.gold is None for p in predictions):
         problems = {p.id: p for p in task.problems(data_dir)}
@@ -57,6 +66,8 @@ def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path 
             choices.append(problems[p.problem_id].meta.get("choices"))
         else:
             raise InputError(f"{path}:{p.line}: problem_id {p.problem_id!r} is not a problem of task {task.name}")
+    used = [problems[pid] for pid in dict.fromkeys(p.problem_id for p in predictions if p.gold is None)]
+    preparation = prepare(task.verifier, used) if used else None
     verdicts = grade_all(task.verifier, items, choices=choices,
                          truncated=[p.finish_reason == "length" for p in predictions])
     rows = [CompletionRow(key="", sample=i, task=task.name, strategy="score",
@@ -67,7 +78,10 @@ def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path 
             for i, (p, v) in enumerate(zip(predictions, verdicts))]
     counts = {r.problem_id for r in rows}
     families = ("accuracy",) if len(counts) == len(rows) else ("accuracy", "pass", "maj")
-    return verdicts, pool_metrics(rows, families)
+    more_points, views = view_points(rows, verdict_views(task.verifier, [gold for _, gold in items]),
+                                     lambda seen: pool_metrics(seen, families))
+    return Scored(verdicts, pool_metrics(rows, families) + more_points,
+                  reason_counts((v.correct, v.reason) for v in verdicts), views, preparation)
 
 
 def write_verdicts(predictions: list[Prediction], verdicts: list[Verdict], out: Path) -> Path:
@@ -76,6 +90,7 @@ def write_verdicts(predictions: list[Prediction], verdicts: list[Verdict], out: 
     with path.open("w") as f:
         for p, v in zip(predictions, verdicts):
             row = {"problem_id": p.problem_id} if p.problem_id is not None else {}
-            row.update(correct=v.correct, extracted=v.extracted)
+            # A verdict without a reason of its own (a math answer found equal) says its category.
+            row.update(correct=v.correct, extracted=v.extracted, reason=v.reason or reason_category(v.correct, v.reason))
             f.write(json.dumps(row) + "\n")
     return path

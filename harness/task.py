@@ -32,6 +32,7 @@ class FieldMap:
     question: str = "question"
     gold: str = "answer"
     meta: list[str] = field(default_factory=list)  # columns kept for breakdowns (level, subject)
+    reference: str | None = None  # a column with a known correct answer for the verifier (code: time limits)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class Task:
     def problem(self, index: int, row: dict) -> Problem:
         f = self.spec.fields
         where = f"task {self.name}: row {index}"
-        for column in [f.question, f.gold] + ([] if f.id == "index" else [f.id]):
+        optional = [column for column in (None if f.id == "index" else f.id, f.reference) if column]
+        for column in [f.question, f.gold, *optional]:
             if column not in row:
                 raise InputError(f"{where}: no column {column!r} (columns: {', '.join(row)})")
         try:
@@ -96,7 +98,9 @@ class Task:
         meta = {k: row[k] for k in f.meta if k in row}
         if "choices" in row:
             meta["choices"] = row["choices"]
-        return Problem(task=self.name, id=pid, prompt=prompt, gold=self.verifier.gold(str(row[f.gold])), meta=meta)
+        reference = None if f.reference is None or row[f.reference] is None else str(row[f.reference])
+        return Problem(task=self.name, id=pid, prompt=prompt, gold=self.verifier.gold(str(row[f.gold])), meta=meta,
+                       reference=reference)
 
 
 def _load_hook(hook_path: Path, task_path: Path):

@@ -11,3 +11,6 @@ class Problem:
     prompt: str  # the rendered user message
     gold: str  # canonical gold answer, as the task's verifier expects it
     meta: dict = field(default_factory=dict)  # level, subject, choices, ... for breakdowns and grading
+    # A known correct answer (code: a reference solution) for the verifier's own use, such as measuring
+    # time limits; never shown to the model, never voted with.
+    reference: str | None = None

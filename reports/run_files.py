@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from thinkbench.harness.metrics.outcomes import cut_warning, outcome_groups
+from thinkbench.harness.metrics.views import describe_gap
 from thinkbench.harness.runner import RunResult, TaskResult
 from thinkbench.reports.describe import describe_lengths, describe_outcomes, describe_overthinking
+from thinkbench.verifiers import describe_reason_counts
 
 
 def _headline(result: TaskResult) -> list[str]:
@@ -28,6 +30,9 @@ def summary_text(outcome: RunResult) -> str:
         flops = max((p.compute["flops"] or 0 for p in r.points), default=0)
         lines.append(f"{r.task:<14}{r.strategy:<10}{r.problems:>9}{r.samples:>9}{r.mean_generated_tokens:>13.1f}"
                      f"{flops / 1e9:>11.1f}{r.no_answer_rate:>10.1%}  " + "; ".join(_headline(r)))
+    for r in outcome.results:
+        lines.append(f"{r.task}/{r.strategy} verdicts: {describe_reason_counts(r.reasons)}")
+        lines += [f"{r.task}/{r.strategy}: {describe_gap(name, gap)}" for name, gap in r.views.items()]
     for r in outcome.results:
         if r.reused_requests:
             lines.append(f"{r.task}/{r.strategy}: reused {r.reused_requests} finished requests, "

@@ -2,7 +2,8 @@
 bubblewrap sandbox (harness.sandbox), and say why it failed.
 
 Verdict reasons start with one of: passed, failed, timeout, memory limit, runtime error, syntax
-error, no code found; then, where it helps, which test ("test 2 of 3") and what happened.
+error, no code found; then, where it helps, which test ("test 2 of 3", "extended test 5 of 40") and
+what happened.
 
 A sample's tests run one after another and stop at the first failure; `check_many` spreads
 samples over threads (each waits on its own sandboxed process), which `grade_all` uses.
@@ -17,14 +18,17 @@ from typing import Callable, Sequence
 
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.sandbox import ExecResult, Limits, require_sandbox, run_sandboxed
-from thinkbench.verifiers import Verdict, register
-from thinkbench.verifiers.code_driver import MARKER
+from thinkbench.harness.types import Problem
+from thinkbench.verifiers import Verdict, VerdictView, register
+from thinkbench.verifiers.code_driver import MARKER, REFERENCE_MODULE
 from thinkbench.verifiers.code_extract import COMPILE_ERRORS, complete_function, extract_code, quiet_compile
 from thinkbench.verifiers.code_gold import FunctionTests, StdioTests, parse_gold
+from thinkbench.verifiers.code_limits import CEILING_S, RULE, Timed, limit_seconds, measure_references
 from thinkbench.verifiers.output_match import first_difference, tokens_match
 
 PASSED = "passed"
 NO_CODE_REASON = "no code found"
+EXTENDED = "extended"  # names where an extended test failed: "failed: extended test 3 of 40: ..."
 _DETAIL_WIDTH = 160  # a reason stays one short line
 
 # Sandbox statuses other than ok/error, as a verdict reason's category and detail.
@@ -50,8 +54,14 @@ def _reason(category: str, where: str | None = None, detail: str | None = None) 
     return ": ".join([category] + [part for part in (where, detail and _clip(detail)) if part])
 
 
-def _which(index: int, total: int) -> str:
-    return f"test {index + 1} of {total}"
+def _which(index: int, total: int, part: str | None = None) -> str:
+    return f"{part + ' ' if part else ''}test {index + 1} of {total}"
+
+
+def passed_base_tests(correct: bool, reason: str) -> bool:
+    """Whether a verdict passed the task's own tests: it passed, or failed only in extended tests."""
+    parts = reason.split(": ", 2)
+    return correct or (len(parts) > 1 and parts[1].startswith(EXTENDED + " test "))
 
 
 def syntax_error(source: str) -> str | None:
@@ -83,12 +93,15 @@ def _driver_reports(stdout: str) -> list[dict]:
     return reports
 
 
-def _function_verdict(result: ExecResult, total: int) -> str:
+def _function_verdict(result: ExecResult, tests: FunctionTests) -> str:
+    totals = {None: len(tests.tests), EXTENDED: len(tests.extended.inputs) if tests.extended else 0}
     reports = _driver_reports(result.stdout)
     outcome = next((r for r in reversed(reports) if "outcome" in r), None)
-    started = next((r["started"] for r in reversed(reports) if "started" in r), None)
+    started = next((r for r in reversed(reports) if "started" in r), None)
     if outcome is None:
-        where = _which(started, total) if isinstance(started, int) else "at import"
+        where = "at import"
+        if started is not None and isinstance(started["started"], int) and started.get("part") in totals:
+            where = _which(started["started"], totals[started.get("part")], started.get("part"))
         if result.status in _STATUS_REASONS:
             category, detail = _STATUS_REASONS[result.status]
             return _reason(category, where, detail)
@@ -96,53 +109,65 @@ def _function_verdict(result: ExecResult, total: int) -> str:
         return _reason("runtime error", where, _last_stderr_line(result) or detail)
     if outcome["outcome"] == "passed":
         return PASSED
-    test = outcome.get("test")
-    where = _which(test, total) if isinstance(test, int) else f"at {outcome.get('stage', 'import')}"
+    test, part = outcome.get("test"), outcome.get("part")
+    if isinstance(test, int) and part in totals:
+        where = _which(test, totals[part], part)
+    else:
+        where = f"at {outcome.get('stage', 'import')}"
     error, line = outcome.get("error") or "", outcome.get("line")
     if outcome["outcome"] == "failed":
         return _reason("failed", where, line or error)
     if error.startswith("MemoryError"):
         return _reason("memory limit", where)
-    return _reason("runtime error", where, error)
+    return _reason("runtime error", where, f"{line}: {error}" if part and line else error)
 
 
-def run_function_tests(code: str, tests: FunctionTests, limits: Limits) -> Verdict:
-    """Import the solution beside the driver, run the tests in order, stop at the first failure."""
+def run_function_tests(code: str, tests: FunctionTests, limits: Limits) -> Timed:
+    """Import the solution beside the driver, run the tests in order, stop at the first failure; then
+    the extended tests, if any, in the same process."""
     if tests.prompt is not None and tests.entry_point is not None:
         source = complete_function(tests.prompt, code, tests.entry_point)
     else:
         source = tests.prelude + ("\n" if tests.prelude else "") + code
     complaint = syntax_error(source)
     if complaint:
-        return Verdict(code, False, _reason("syntax error", None, complaint))
-    spec = json.dumps({"setup": tests.setup, "tests": list(tests.tests)})
-    result = run_sandboxed(_driver_source(), limits=limits, files={"solution.py": source, "tests.json": spec})
-    reason = _function_verdict(result, len(tests.tests))
-    return Verdict(code, reason == PASSED, reason)
+        return Timed(Verdict(code, False, _reason("syntax error", None, complaint)), 0.0)
+    spec: dict = {"setup": tests.setup, "tests": list(tests.tests)}
+    files = {"solution.py": source}
+    if tests.extended is not None:
+        ext = tests.extended
+        spec["extended"] = {"entry_point": ext.entry_point, "inputs": list(ext.inputs), "atol": ext.atol,
+                            "oracle": ext.oracle}
+        files[REFERENCE_MODULE + ".py"] = ext.reference
+    files["tests.json"] = json.dumps(spec)
+    result = run_sandboxed(_driver_source(), limits=limits, files=files)
+    reason = _function_verdict(result, tests)
+    return Timed(Verdict(code, reason == PASSED, reason), result.wall_time)
 
 
-def run_stdio_tests(code: str, tests: StdioTests, limits: Limits) -> Verdict:
+def run_stdio_tests(code: str, tests: StdioTests, limits: Limits) -> Timed:
     """Run the program once per case, stopping at the first case it fails."""
     complaint = syntax_error(code)
     if complaint:
-        return Verdict(code, False, _reason("syntax error", None, complaint))
-    total = len(tests.cases)
+        return Timed(Verdict(code, False, _reason("syntax error", None, complaint)), 0.0)
+    total, slowest = len(tests.cases), 0.0
     for index, (stdin, want) in enumerate(tests.cases):
         result = run_sandboxed(code, stdin=stdin, limits=limits)
+        slowest = max(slowest, result.wall_time)
         where = _which(index, total)
         if result.status in _STATUS_REASONS:
             category, detail = _STATUS_REASONS[result.status]
-            return Verdict(code, False, _reason(category, where, detail))
+            return Timed(Verdict(code, False, _reason(category, where, detail)), slowest)
         if result.status != "ok":
             detail = _last_stderr_line(result) or f"exit code {result.returncode}"
-            return Verdict(code, False, _reason("runtime error", where, detail))
+            return Timed(Verdict(code, False, _reason("runtime error", where, detail)), slowest)
         if not tokens_match(result.stdout, want, tests.float_tolerance):
             detail = "wrong answer, " + first_difference(result.stdout, want, tests.float_tolerance)
-            return Verdict(code, False, _reason("failed", where, detail))
-    return Verdict(code, True, PASSED)
+            return Timed(Verdict(code, False, _reason("failed", where, detail)), slowest)
+    return Timed(Verdict(code, True, PASSED), slowest)
 
 
-_RUNNERS: dict[type, Callable[[str, object, Limits], Verdict]] = {
+_RUNNERS: dict[type, Callable[[str, object, Limits], Timed]] = {
     FunctionTests: run_function_tests,
     StdioTests: run_stdio_tests,
 }
@@ -154,10 +179,36 @@ def _positive(name: str, value: object) -> float:
     return float(value)
 
 
+def _limits_summary(record: dict) -> str:
+    """One line for the user: how many problems got more than the floor, and anything wrong."""
+    limits = {pid: entry["limit_s"] for pid, entry in record["problems"].items()}
+    floor = record["floor_s"]
+    if not limits:
+        count = len(record["without_reference"])
+        return f"time limit {floor:g} s for all {count} problems (none has a reference solution)"
+    above = sorted((s, pid) for pid, s in limits.items() if s > floor)
+    text = f"time limits of {len(limits)} problems from their reference solutions' runtimes: "
+    text += f"{len(limits) - len(above)} at the {floor:g} s floor"
+    if above:
+        text += f", {len(above)} above it (up to {above[-1][0]:.1f} s, problem {above[-1][1]})"
+    machine = record["machine"]
+    text += f"; measured on {machine['host']} ({machine['cpu']}, {machine['cores']} cores)"
+    text += f", {record['measured_now']} of them now" if record["measured_now"] else ", read from the cache"
+    if record["without_reference"]:
+        text += f"; {len(record['without_reference'])} problems without a reference get the floor"
+    failures = record["reference_failures"]
+    if failures:
+        text += (f"; the reference solutions of {len(failures)} problems fail their own tests: "
+                 f"{', '.join(list(failures)[:5])}{' ...' if len(failures) > 5 else ''}")
+    return text
+
+
 @register("code")
 class CodeVerifier:
     """Options: `timeout_s` (wall-clock and CPU seconds for one execution: one test case of a
-    program, or all tests of a function) and `memory_mb` (address space of one execution).
+    program, or all tests of a function; the floor of calibrated limits), `time_factor` (a problem
+    with a reference solution gets max(timeout_s, time_factor x the reference's runtime measured on
+    this machine), see verifiers.code_limits) and `memory_mb` (address space of one execution).
 
     Building one checks that code can run jailed: without bubblewrap it refuses (InputError),
     unless the user allowed unjailed runs (`thinkbench ... --unsafe-no-sandbox`)."""
@@ -167,17 +218,22 @@ class CodeVerifier:
     exact_answers = True  # whitespace is meaningful in Python: two codes differing in it are two answers
     no_answer_reason = NO_CODE_REASON
 
-    def __init__(self, timeout_s: float = 5.0, memory_mb: int = 1024) -> None:
+    def __init__(self, timeout_s: float = 5.0, memory_mb: int = 1024, time_factor: float = 4.0) -> None:
         self.timeout_s = _positive("timeout_s", timeout_s)
+        self.time_factor = _positive("time_factor", time_factor)
         if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb < 64:
             raise InputError(f"verifier 'code': memory_mb must be an integer >= 64, not {memory_mb!r}")
         self.memory_mb = memory_mb
-        self.limits = Limits(cpu_seconds=self.timeout_s, wall_seconds=self.timeout_s, memory_mb=memory_mb)
+        self.limits = self._limits_of(self.timeout_s)
+        self._calibrated: dict[str, Limits] = {}  # gold -> its problem's limits, set by `prepare`
         require_sandbox()
+
+    def _limits_of(self, seconds: float) -> Limits:
+        return Limits(cpu_seconds=seconds, wall_seconds=seconds, memory_mb=self.memory_mb)
 
     @property
     def options(self) -> dict:
-        return {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb}
+        return {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb, "time_factor": self.time_factor}
 
     def gold(self, raw: str) -> str:
         """The gold JSON (see verifiers.code_gold), checked and in canonical form."""
@@ -187,9 +243,38 @@ class CodeVerifier:
     def extract(self, completion: str) -> str | None:
         return extract_code(completion)
 
+    def prepare(self, problems: Sequence[Problem]) -> dict:
+        """Set the time limit of each problem from its reference solution's runtime on this machine
+        (measured now or read from the cache, see verifiers.code_limits). Returns the record of the
+        limits, for the run folder."""
+        with_reference = [p for p in problems if p.reference is not None]
+        measurements, how = measure_references(
+            [(p.reference, p.gold) for p in with_reference], self._run_reference, self.memory_mb,
+            self.timeout_s, self.time_factor)
+        record = {**how, "rule": RULE, "factor": self.time_factor, "floor_s": self.timeout_s, "problems": {},
+                  "without_reference": [p.id for p in problems if p.reference is None], "reference_failures": {}}
+        for problem, measured in zip(with_reference, measurements):
+            seconds = limit_seconds(measured, self.timeout_s, self.time_factor)
+            self._calibrated[problem.gold] = self._limits_of(seconds)
+            record["problems"][problem.id] = {"reference_s": measured.seconds, "limit_s": round(seconds, 3)}
+            if measured.reason != PASSED:
+                record["reference_failures"][problem.id] = measured.reason
+        record["summary"] = _limits_summary(record)
+        return record
+
+    def _run_reference(self, reference: str, gold: str) -> Timed:
+        tests = parse_gold(gold)
+        return _RUNNERS[type(tests)](reference, tests, self._limits_of(CEILING_S))
+
+    def views(self, golds: Sequence[str]) -> list[VerdictView]:
+        """With extended tests, how samples did on the task's own tests ("base") is reported too."""
+        extended = any(isinstance(t, FunctionTests) and t.extended is not None
+                       for t in map(parse_gold, set(golds)))
+        return [VerdictView("base", passed_base_tests, "extended tests")] if extended else []
+
     def check(self, extracted: str, gold: str) -> Verdict:
         tests = parse_gold(gold)
-        return _RUNNERS[type(tests)](extracted, tests, self.limits)
+        return _RUNNERS[type(tests)](extracted, tests, self._calibrated.get(gold, self.limits)).verdict
 
     def check_many(self, pairs: Sequence[tuple[str, str]], workers: int) -> list[Verdict]:
         """Verdicts for (code, gold) pairs in order, `workers` samples at a time."""

@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Sequence
 
-from thinkbench.verifiers import Verdict, Verifier, get_verifier
+from thinkbench.harness.types import Problem
+from thinkbench.verifiers import Verdict, VerdictView, Verifier, get_verifier
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,26 @@ def _check_in_pool(verifier: Any, pairs: list[tuple[str, str]], workers: int) ->
     return out
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     # The cores this process may run on, which in a container can be far fewer than the host's.
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def prepare(verifier: Verifier, problems: Sequence[Problem]) -> dict | None:
+    """Let a verifier fit itself to the problems it is about to grade, once per task (code: time
+    limits from the reference solutions' runtimes on this machine). What it returns describes what
+    it did, for the run folder; None from verifiers with nothing to prepare."""
+    method = getattr(verifier, "prepare", None)
+    return method(problems) if method is not None else None
+
+
+def verdict_views(verifier: Verifier, golds: Sequence[str]) -> list[VerdictView]:
+    """The weaker readings of verdicts a verifier reports for these gold answers (code with extended
+    tests: "base"); none from most verifiers."""
+    method = getattr(verifier, "views", None)
+    return method(golds) if method is not None else []
 
 
 def grade_all(
@@ -158,7 +174,7 @@ def grade_all(
             pending.setdefault((_answer_key(verifier, answer), gold), (answer, gold))
 
     pairs = list(pending.values())
-    n_workers = workers if workers is not None else _usable_cores()
+    n_workers = workers if workers is not None else usable_cores()
     if hasattr(verifier, "check_many"):
         # The verifier parallelises its own checks (code: threads waiting on sandboxed processes).
         results = [(v.correct, v.reason) for v in verifier.check_many(pairs, n_workers)]

@@ -64,11 +64,12 @@ def test_score_grades_rows_in_input_order(capsys, tmp_path):
     assert main(["score", "--task", "arith", "--predictions", str(predictions), "--out", str(tmp_path / "o")]) == 0
     verdicts = [json.loads(line) for line in (tmp_path / "o" / "verdicts.jsonl").read_text().splitlines()]
     assert verdicts == [
-        {"problem_id": problems[0].id, "correct": True, "extracted": problems[0].gold},
-        {"problem_id": problems[1].id, "correct": False, "extracted": None},
-        {"correct": True, "extracted": verdicts[2]["extracted"]},
+        {"problem_id": problems[0].id, "correct": True, "extracted": problems[0].gold, "reason": "correct"},
+        {"problem_id": problems[1].id, "correct": False, "extracted": None, "reason": "no answer"},
+        {"correct": True, "extracted": verdicts[2]["extracted"], "reason": "correct"},
     ]
-    assert "2/3 correct" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2/3 correct" in out and "verdicts: correct 2, no answer 1" in out
 
 
 def test_score_treats_a_cut_off_prediction_like_a_run_does(tmp_path):
