@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def cmd_score(args) -> int:
 
     _allow_unjailed_code(args)
     task = load_task(args.task)
+    if args.task_option:
+        task = task.with_options(dict(_task_option(o) for o in args.task_option))
     path = Path(args.predictions)
     predictions = read_predictions(path)
     scored = score(task, predictions, path, _data_dir(args))
@@ -91,7 +94,7 @@ def cmd_score(args) -> int:
     record_preparation(Path(args.out), task.name, scored.preparation)
     correct, unanswered = sum(v.correct for v in verdicts), sum(v.extracted is None for v in verdicts)
     print(f"{task.name}: {correct}/{len(verdicts)} correct, {unanswered} without an answer")
-    print(f"  verdicts: {describe_reason_counts(scored.reasons)}")
+    print(f"  reasons: {describe_reason_counts(scored.reasons)}")
     for p in scored.points:
         name = p.metric if p.metric == "accuracy" else p.metric.replace("@k", f"@{p.k}")
         print(f"  {name:<15} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
@@ -100,6 +103,17 @@ def cmd_score(args) -> int:
     out = write_verdicts(predictions, verdicts, Path(args.out))
     print(f"verdicts: {out}")
     return 0
+
+
+def _task_option(text: str) -> tuple[str, object]:
+    """KEY=VALUE, the value read as JSON where it is JSON (a number, true) and as text otherwise."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise InputError(f"--task-option {text!r}: expected KEY=VALUE")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def cmd_data_pull(args) -> int:
@@ -185,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--predictions", required=True, help='JSONL rows {"problem_id"|"gold": ..., "completion": ...}')
     s.add_argument("--out", default="scored", help="folder for verdicts.jsonl")
     s.add_argument("--data-dir")
+    s.add_argument("--task-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a task option, as in a run config's task `options` (repeatable), e.g. "
+                   "extended_tests=HumanEvalPlus.jsonl for humaneval")
     s.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     s.set_defaults(func=cmd_score)
 

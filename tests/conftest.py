@@ -14,3 +14,12 @@ def data_dir() -> Path:
     if not value or not Path(value).exists():
         pytest.skip("needs THINKBENCH_DATA_DIR pointing at a dataset mirror (e.g. ../shared/data)")
     return Path(value)
+
+
+@pytest.fixture(autouse=True)
+def time_limits_cache(tmp_path_factory, monkeypatch) -> Path:
+    """A cold cache of measured code time limits for every test: none depends on what an earlier
+    run measured, and none writes into the user's ~/.cache."""
+    path = tmp_path_factory.mktemp("time_limits")
+    monkeypatch.setenv("THINKBENCH_TIME_LIMITS_DIR", str(path))
+    return path

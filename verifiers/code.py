@@ -23,7 +23,8 @@ from thinkbench.verifiers import Verdict, VerdictView, register
 from thinkbench.verifiers.code_driver import MARKER, REFERENCE_MODULE
 from thinkbench.verifiers.code_extract import COMPILE_ERRORS, complete_function, extract_code, quiet_compile
 from thinkbench.verifiers.code_gold import FunctionTests, StdioTests, parse_gold
-from thinkbench.verifiers.code_limits import CEILING_S, RULE, Timed, limit_seconds, measure_references
+from thinkbench.verifiers.code_limits import (CEILING_S, RULE, WALL_FACTOR, Timed, limit_seconds,
+                                              measure_references)
 from thinkbench.verifiers.output_match import first_difference, tokens_match
 
 PASSED = "passed"
@@ -142,7 +143,7 @@ def run_function_tests(code: str, tests: FunctionTests, limits: Limits) -> Timed
     files["tests.json"] = json.dumps(spec)
     result = run_sandboxed(_driver_source(), limits=limits, files=files)
     reason = _function_verdict(result, tests)
-    return Timed(Verdict(code, reason == PASSED, reason), result.wall_time)
+    return Timed(Verdict(code, reason == PASSED, reason), result.cpu_time)
 
 
 def run_stdio_tests(code: str, tests: StdioTests, limits: Limits) -> Timed:
@@ -153,7 +154,7 @@ def run_stdio_tests(code: str, tests: StdioTests, limits: Limits) -> Timed:
     total, slowest = len(tests.cases), 0.0
     for index, (stdin, want) in enumerate(tests.cases):
         result = run_sandboxed(code, stdin=stdin, limits=limits)
-        slowest = max(slowest, result.wall_time)
+        slowest = max(slowest, result.cpu_time)
         where = _which(index, total)
         if result.status in _STATUS_REASONS:
             category, detail = _STATUS_REASONS[result.status]
@@ -181,13 +182,13 @@ def _positive(name: str, value: object) -> float:
 
 def _limits_summary(record: dict) -> str:
     """One line for the user: how many problems got more than the floor, and anything wrong."""
-    limits = {pid: entry["limit_s"] for pid, entry in record["problems"].items()}
+    limits = {pid: entry["cpu_limit_s"] for pid, entry in record["problems"].items()}
     floor = record["floor_s"]
     if not limits:
         count = len(record["without_reference"])
-        return f"time limit {floor:g} s for all {count} problems (none has a reference solution)"
+        return f"CPU time limit {floor:g} s for all {count} problems (none has a reference solution)"
     above = sorted((s, pid) for pid, s in limits.items() if s > floor)
-    text = f"time limits of {len(limits)} problems from their reference solutions' runtimes: "
+    text = f"CPU time limits of {len(limits)} problems from their reference solutions' CPU times: "
     text += f"{len(limits) - len(above)} at the {floor:g} s floor"
     if above:
         text += f", {len(above)} above it (up to {above[-1][0]:.1f} s, problem {above[-1][1]})"
@@ -205,10 +206,11 @@ def _limits_summary(record: dict) -> str:
 
 @register("code")
 class CodeVerifier:
-    """Options: `timeout_s` (wall-clock and CPU seconds for one execution: one test case of a
-    program, or all tests of a function; the floor of calibrated limits), `time_factor` (a problem
-    with a reference solution gets max(timeout_s, time_factor x the reference's runtime measured on
-    this machine), see verifiers.code_limits) and `memory_mb` (address space of one execution).
+    """Options: `timeout_s` (CPU seconds for one execution: one test case of a program, or all
+    tests of a function; the floor of calibrated limits), `time_factor` (a problem with a reference
+    solution gets max(timeout_s, time_factor x the reference's CPU time measured on this machine))
+    and `memory_mb` (address space of one execution). Each execution may take WALL_FACTOR times its
+    CPU limit in wall-clock time (see verifiers.code_limits).
 
     Building one checks that code can run jailed: without bubblewrap it refuses (InputError),
     unless the user allowed unjailed runs (`thinkbench ... --unsafe-no-sandbox`)."""
@@ -228,8 +230,8 @@ class CodeVerifier:
         self._calibrated: dict[str, Limits] = {}  # gold -> its problem's limits, set by `prepare`
         require_sandbox()
 
-    def _limits_of(self, seconds: float) -> Limits:
-        return Limits(cpu_seconds=seconds, wall_seconds=seconds, memory_mb=self.memory_mb)
+    def _limits_of(self, cpu_seconds: float) -> Limits:
+        return Limits(cpu_seconds=cpu_seconds, wall_seconds=WALL_FACTOR * cpu_seconds, memory_mb=self.memory_mb)
 
     @property
     def options(self) -> dict:
@@ -251,12 +253,15 @@ class CodeVerifier:
         measurements, how = measure_references(
             [(p.reference, p.gold) for p in with_reference], self._run_reference, self.memory_mb,
             self.timeout_s, self.time_factor)
-        record = {**how, "rule": RULE, "factor": self.time_factor, "floor_s": self.timeout_s, "problems": {},
+        record = {**how, "rule": RULE, "factor": self.time_factor, "floor_s": self.timeout_s,
+                  "wall_factor": WALL_FACTOR, "problems": {},
                   "without_reference": [p.id for p in problems if p.reference is None], "reference_failures": {}}
         for problem, measured in zip(with_reference, measurements):
-            seconds = limit_seconds(measured, self.timeout_s, self.time_factor)
-            self._calibrated[problem.gold] = self._limits_of(seconds)
-            record["problems"][problem.id] = {"reference_s": measured.seconds, "limit_s": round(seconds, 3)}
+            limits = self._limits_of(limit_seconds(measured, self.timeout_s, self.time_factor))
+            self._calibrated[problem.gold] = limits
+            record["problems"][problem.id] = {"reference_cpu_s": measured.seconds,
+                                              "cpu_limit_s": round(limits.cpu_seconds, 3),
+                                              "wall_limit_s": round(limits.wall_seconds, 3)}
             if measured.reason != PASSED:
                 record["reference_failures"][problem.id] = measured.reason
         record["summary"] = _limits_summary(record)

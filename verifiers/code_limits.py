@@ -3,21 +3,24 @@
 A correct program's runtime depends on the machine: MBPP 123 (amicable numbers by brute force) runs
 its tests in 5.7 s on a slow 2-core machine and in well under that on a fast one, so one fixed limit
 grades the same program right on one machine and wrong on another. As EvalPlus does, each problem's
-limit comes instead from its reference solution's runtime, measured here, in the same sandbox and
-with as many executions at once as grading runs:
+limit comes instead from its reference solution's runtime, measured here in the same sandbox:
 
-    limit = max(floor, factor x reference seconds)
+    CPU limit = max(floor, factor x the reference's CPU seconds);  wall limit = WALL_FACTOR x CPU limit
 
+* CPU time, not wall-clock time: on a shared machine a program waits for a core, and its wall time
+  follows the load (4x its CPU time at a load of 17 on 2 cores, seen here), while its CPU time
+  hardly moves. A limit measured in a quiet moment and applied in a busy one (or the reverse) must
+  not flip a verdict. The wall limit only stops programs that wait rather than compute.
 * factor (the verifier's `time_factor`, 4 by default, EvalPlus's default too): a correct solution
-  may be a few times slower than the reference (a plainer algorithm, a moment when the shared
-  machine is busier than while measuring), while one doing 20x the reference's work still times out.
-* floor (the verifier's `timeout_s`, 5 s by default, the fixed limit of earlier versions): starting
-  the interpreter in the sandbox takes 0.1-0.5 s here and several times that on a busy machine;
-  below the floor the factor would turn start-up noise into verdicts. Problems without a reference
-  solution get the floor.
-* reference seconds: the slowest of REPEATS runs, for references slow enough that the factor can
+  may be a few times slower than the reference (a plainer algorithm), while one doing 20x the
+  reference's work still runs out of time.
+* floor (the verifier's `timeout_s`, 5 s by default, the fixed limit of earlier versions): a Python
+  start in the sandbox costs about 0.1 CPU seconds; below the floor the factor would turn start-up
+  noise into verdicts. Problems without a reference solution get the floor.
+* reference CPU seconds: the most of REPEATS runs, for references slow enough that the factor can
   matter (factor x the first run >= floor / 2); one run otherwise, since even a measurement twice
-  too short leaves such a limit at the floor.
+  too short leaves such a limit at the floor. The kernel counts CPU limits in whole seconds, so a
+  limit is enforced rounded up.
 
 Measurements are cached per machine (host name, CPU model, usable cores, sandbox interpreter) in
 ~/.cache/thinkbench/time_limits/ (THINKBENCH_TIME_LIMITS_DIR moves it), one entry per problem keyed by
@@ -42,20 +45,22 @@ from thinkbench.verifiers import Verdict
 from thinkbench.verifiers.grading import usable_cores
 
 REPEATS = 3
-CEILING_S = 120.0  # the most a reference may take while it is measured
-RULE = ("limit_s = max(floor_s, factor x reference_s); reference_s: the slowest of up to "
-        f"{REPEATS} runs of the reference solution in the sandbox on this machine")
+WALL_FACTOR = 5  # above the 4x wall/CPU ratio seen on a machine at a load of 17 on 2 cores
+CEILING_S = 60.0  # the most CPU seconds a reference may take while it is measured
+RULE = ("cpu_limit_s = max(floor_s, factor x reference_cpu_s), wall_limit_s = wall_factor x cpu_limit_s; "
+        f"reference_cpu_s: the most of up to {REPEATS} runs of the reference solution in the sandbox on "
+        "this machine; CPU limits are enforced in whole seconds, rounded up")
 
 
 @dataclass(frozen=True)
 class Timed:
     verdict: Verdict
-    seconds: float  # wall time of its slowest execution
+    seconds: float  # CPU time of its slowest execution
 
 
 @dataclass(frozen=True)
 class Measurement:
-    seconds: float  # the slowest run
+    seconds: float  # CPU seconds of the slowest run
     runs: int
     reason: str  # the reference's own verdict: "passed", or what is wrong with the data
 
@@ -130,7 +135,8 @@ def measure_references(items: Sequence[tuple[str, str]], run: Callable[[str, str
                        floor: float, factor: float) -> tuple[list[Measurement], dict]:
     """The measurement of each (reference, gold) pair, from the cache or measured now with `run`
     (which grades the reference against the gold under CEILING_S), as many at once as the machine
-    has cores, like grading; and how it went: the machine, the cache file, how many were measured now."""
+    has cores, as grading runs them; and how it went: the machine, the cache file, how many were
+    measured now."""
     info = machine()
     cache = _Cache(info)
     keys = [_digest([gold, reference, memory_mb]) for reference, gold in items]

@@ -1,4 +1,6 @@
-"""HumanEval on the embedded model: generated code runs in the sandbox and gives pass@k with intervals."""
+"""HumanEval on the embedded model: generated code runs in the sandbox, under time limits measured
+on the reference solutions, and gives pass@k with intervals and the verdicts counted by reason."""
+import json
 import sqlite3
 
 import pytest
@@ -6,6 +8,7 @@ import pytest
 from thinkbench.harness import sandbox
 from thinkbench.harness.config import make_run_config
 from thinkbench.harness.runner import run
+from thinkbench.reports.run_files import summary_text
 
 pytestmark = pytest.mark.integration
 
@@ -33,3 +36,8 @@ def test_humaneval_on_the_embedded_model_gives_pass_at_k_with_intervals(engine, 
         assert reason.split(":")[0] in CATEGORIES, reason
         assert bool(correct) == (reason == "passed")
         assert (extracted is None) == (reason == "no code found")
+    assert sum(result.reasons.values()) == 16 and set(result.reasons) <= set(CATEGORIES)
+
+    limits = json.loads((tmp_path / "run" / "calibration.json").read_text())["humaneval"]
+    assert len(limits["problems"]) == 4 and limits["reference_failures"] == {}
+    assert "humaneval/sample reasons: " in summary_text(outcome)

@@ -14,31 +14,55 @@ from thinkbench.verifiers.grading import grade_all
 
 needs_sandbox = pytest.mark.skipif(not sandbox.sandbox_available(), reason="needs bubblewrap (bwrap)")
 
-# MBPP reference solutions that fail their own tests in the sanitized test split: none so far.
-MBPP_KNOWN_FAILURES: dict[str, str] = {}
-
-
-def _reference_verdicts(task_name: str, data_dir: Path, solution_column: str):
+def _calibrated_references(task_name: str, data_dir: Path, size: int):
+    """Every reference solution measured for its time limit (this runs each in the sandbox against
+    its problem's tests); then the references of the problems with the longest limits graded under
+    them, like any sample."""
     task = load_task(task_name)
-    rows, problems = task.rows(data_dir), task.problems(data_dir)
-    verdicts = grade_all(task.verifier, [(row[solution_column], p.gold) for row, p in zip(rows, problems)])
-    return problems, verdicts
+    problems = task.problems(data_dir)
+    assert len(problems) == size
+    record = task.verifier.prepare(problems)
+    slowest = sorted(problems, key=lambda p: record["problems"][p.id]["cpu_limit_s"])[-3:]
+    verdicts = grade_all(task.verifier, [(p.reference, p.gold) for p in slowest])
+    return record, {p.id: v.reason for p, v in zip(slowest, verdicts)}
 
 
 @needs_sandbox
-def test_humaneval_canonical_solutions_pass_164_of_164(data_dir):
-    problems, verdicts = _reference_verdicts("humaneval", data_dir, "canonical_solution")
-    failures = {p.id: v.reason for p, v in zip(problems, verdicts) if not v.correct}
-    assert len(problems) == 164
-    assert failures == {}
+def test_every_humaneval_canonical_solution_passes_within_its_calibrated_limit(data_dir):
+    record, slowest = _calibrated_references("humaneval", data_dir, 164)
+    assert record["reference_failures"] == {}
+    assert set(slowest.values()) == {"passed"}
 
 
 @needs_sandbox
-def test_mbpp_reference_solutions_pass(data_dir):
-    problems, verdicts = _reference_verdicts("mbpp", data_dir, "code")
-    failures = {p.id: v.reason for p, v in zip(problems, verdicts) if not v.correct}
-    assert len(problems) == 257
-    assert failures == MBPP_KNOWN_FAILURES
+def test_every_mbpp_reference_solution_passes_within_its_calibrated_limit(data_dir):
+    # MBPP 123 (amicable numbers by brute force) needs more than the 5 s floor on a slow machine.
+    record, slowest = _calibrated_references("mbpp", data_dir, 257)
+    assert record["reference_failures"] == {}
+    assert set(slowest.values()) == {"passed"}
+    assert all(entry["cpu_limit_s"] >= record["floor_s"] for entry in record["problems"].values())
+
+
+@needs_sandbox
+def test_score_gives_reasons_and_records_the_time_limits(data_dir, tmp_path, capsys):
+    from thinkbench.harness.cli import main
+
+    reference = {p.id: p.reference for p in load_task("mbpp").problems(data_dir, limit=3)}
+    rows = [{"problem_id": "11", "completion": f"```python\n{reference['11']}```"},
+            {"problem_id": "12", "completion": "```python\ndef sort_matrix(M):\n    return M\n```"},
+            {"problem_id": "14", "completion": "I cannot write this one."}]
+    predictions = _write_jsonl(tmp_path / "preds.jsonl", rows)
+    out = tmp_path / "scored"
+    assert main(["score", "--task", "mbpp", "--predictions", str(predictions), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "mbpp: 1/3 correct" in printed.out
+    assert "reasons: failed 1, no code found 1, passed 1" in printed.out
+    verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
+    assert [v["reason"].split(":")[0] for v in verdicts] == ["passed", "failed", "no code found"]
+    assert verdicts[1]["reason"].startswith("failed: test 1 of 3: assert sort_matrix(")
+    limits = json.loads((out / "calibration.json").read_text())["mbpp"]
+    assert set(limits["problems"]) == {"11", "12", "14"}  # only the problems scored were measured
+    assert "CPU time limits of 3 problems" in printed.err
 
 
 @needs_sandbox
