@@ -2,6 +2,11 @@
 
 A verifier is one module in this package that registers a class with `@register("name")`.
 Task files name their verifier; `get_verifier(name, **options)` builds it.
+
+Beyond the Verifier protocol, a verifier may offer (see verifiers.grading): `prepare(problems)`,
+called once per task before grading, returning a JSON record for the run folder (code: time limits
+measured on the reference solutions), and `views(golds)`, the weaker readings of its verdicts to
+report beside them (VerdictView).
 """
 from __future__ import annotations
 
