@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -81,7 +82,7 @@ def cmd_score(args) -> int:
     from thinkbench.harness.provenance import record_preparation
     from thinkbench.harness.scoring import read_predictions, score, write_verdicts
     from thinkbench.harness.task import load_task
-    from thinkbench.verifiers import describe_reason_counts
+    from thinkbench.reports.describe import describe_outcomes
 
     _allow_unjailed_code(args)
     task = load_task(args.task)
@@ -94,13 +95,13 @@ def cmd_score(args) -> int:
     record_preparation(Path(args.out), task.name, scored.preparation)
     correct, unanswered = sum(v.correct for v in verdicts), sum(v.extracted is None for v in verdicts)
     print(f"{task.name}: {correct}/{len(verdicts)} correct, {unanswered} without an answer")
-    print(f"  reasons: {describe_reason_counts(scored.reasons)}")
+    print(f"  outcomes: {describe_outcomes(dataclasses.asdict(scored.points[0].outcomes))}")
     for p in scored.points:
         name = p.metric if p.metric == "accuracy" else p.metric.replace("@k", f"@{p.k}")
         print(f"  {name:<15} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
     for name, gap in scored.views.items():
         print(f"  {describe_gap(name, gap)}")
-    out = write_verdicts(predictions, verdicts, Path(args.out))
+    out = write_verdicts(predictions, scored, Path(args.out))
     print(f"verdicts: {out}")
     return 0
 

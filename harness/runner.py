@@ -23,7 +23,6 @@ from thinkbench.harness.store import RequestMeta, Store
 from thinkbench.harness.strategies import build_strategy
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.task import Task, load_task
-from thinkbench.verifiers import reason_counts
 from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
 
 
@@ -41,7 +40,6 @@ class TaskResult:
     mean_generated_tokens: float  # per problem, all samples
     generation_seconds: float  # wall time spent waiting on the engine in this invocation
     lengths: dict | None = None  # thinking and answer tokens by verdict (Strategy.lengths)
-    reasons: dict[str, int] = field(default_factory=dict)  # samples per verdict reason category
     # Per weaker reading of the verdicts (code with extended tests: "base"), how many samples pass it
     # and how many of those the full verdict rejects; its points are among `points` as "<name>:<metric>".
     views: dict[str, dict] = field(default_factory=dict)
@@ -195,7 +193,6 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         no_answer_rate=sum(r.extracted is None for r in rows) / max(len(rows), 1),
         mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
         generation_seconds=waiting, lengths=strategy.lengths(rows),
-        reasons=reason_counts((r.correct, r.verdict_reason) for r in rows),
         views=views,
     )
 

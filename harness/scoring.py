@@ -11,7 +11,8 @@ from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
 from thinkbench.harness.metrics.views import view_points
 from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.task import Task
-from thinkbench.verifiers import Verdict, reason_category, reason_counts
+from thinkbench.harness.metrics.outcomes import verdict_category
+from thinkbench.verifiers import Verdict
 from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
 
 
@@ -47,7 +48,7 @@ def read_predictions(path: Path) -> list[Prediction]:
 class Scored:
     verdicts: list[Verdict]  # one per prediction, in order
     points: list[MetricPoint]  # with any weaker reading's points, named "<view>:<metric>"
-    reasons: dict[str, int]  # predictions per verdict reason category
+    rows: list[CompletionRow]  # the predictions as graded samples
     views: dict[str, dict]  # per weaker reading: samples passing it, and how many of those are rejected
     preparation: dict | None  # what the verifier prepared for these problems (code: time limits)
 
@@ -80,17 +81,16 @@ def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path 
     families = ("accuracy",) if len(counts) == len(rows) else ("accuracy", "pass", "maj")
     more_points, views = view_points(rows, verdict_views(task.verifier, [gold for _, gold in items]),
                                      lambda seen: pool_metrics(seen, families))
-    return Scored(verdicts, pool_metrics(rows, families) + more_points,
-                  reason_counts((v.correct, v.reason) for v in verdicts), views, preparation)
+    return Scored(verdicts, pool_metrics(rows, families) + more_points, rows, views, preparation)
 
 
-def write_verdicts(predictions: list[Prediction], verdicts: list[Verdict], out: Path) -> Path:
+def write_verdicts(predictions: list[Prediction], scored: Scored, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "verdicts.jsonl"
     with path.open("w") as f:
-        for p, v in zip(predictions, verdicts):
+        for p, v, graded in zip(predictions, scored.verdicts, scored.rows):
             row = {"problem_id": p.problem_id} if p.problem_id is not None else {}
             # A verdict without a reason of its own (a math answer found equal) says its category.
-            row.update(correct=v.correct, extracted=v.extracted, reason=v.reason or reason_category(v.correct, v.reason))
+            row.update(correct=v.correct, extracted=v.extracted, reason=v.reason or verdict_category(graded))
             f.write(json.dumps(row) + "\n")
     return path

@@ -9,7 +9,6 @@ from thinkbench.harness.metrics.outcomes import cut_warning, outcome_groups
 from thinkbench.harness.metrics.views import describe_gap
 from thinkbench.harness.runner import RunResult, TaskResult
 from thinkbench.reports.describe import describe_lengths, describe_outcomes, describe_overthinking
-from thinkbench.verifiers import describe_reason_counts
 
 
 def _headline(result: TaskResult) -> list[str]:
@@ -31,7 +30,6 @@ def summary_text(outcome: RunResult) -> str:
         lines.append(f"{r.task:<14}{r.strategy:<10}{r.problems:>9}{r.samples:>9}{r.mean_generated_tokens:>13.1f}"
                      f"{flops / 1e9:>11.1f}{r.no_answer_rate:>10.1%}  " + "; ".join(_headline(r)))
     for r in outcome.results:
-        lines.append(f"{r.task}/{r.strategy} reasons: {describe_reason_counts(r.reasons)}")
         lines += [f"{r.task}/{r.strategy}: {describe_gap(name, gap)}" for name, gap in r.views.items()]
     for r in outcome.results:
         if r.reused_requests:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Protocol
 
 from thinkbench.harness.errors import InputError
 
@@ -24,28 +23,6 @@ class Verdict:
     extracted: str | None  # None: the completion states no answer
     correct: bool
     reason: str = ""  # "", "no answer", "unverified: timeout", ...
-
-
-def reason_category(correct: bool | None, reason: str | None) -> str:
-    """The kind of a verdict: its reason up to the first ':' ("failed: test 2 of 3: ..." -> "failed",
-    "unverified: timeout" -> "unverified"); a verdict without a reason is "correct" or "wrong", and
-    one not graded yet "ungraded"."""
-    if reason:
-        return reason.split(":", 1)[0].strip()
-    if correct is None:
-        return "ungraded"
-    return "correct" if correct else "wrong"
-
-
-def reason_counts(verdicts: Iterable[tuple[bool | None, str | None]]) -> dict[str, int]:
-    """How many (correct, reason) verdicts fall in each category, the most frequent first."""
-    counts = Counter(reason_category(correct, reason) for correct, reason in verdicts)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def describe_reason_counts(counts: dict[str, int]) -> str:
-    """"passed 12, failed 3, timeout 1": one line for a summary."""
-    return ", ".join(f"{category} {count}" for category, count in counts.items())
 
 
 @dataclass(frozen=True)

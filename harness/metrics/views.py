@@ -19,7 +19,8 @@ def view_points(rows: Sequence[CompletionRow], views: Sequence[VerdictView],
     points, gaps = [], {}
     for view in views:
         seen = [replace(r, correct=view.passes(bool(r.correct), r.verdict_reason or "")) for r in rows]
-        points += [replace(p, metric=f"{view.name}:{p.metric}") for p in metrics(seen)]
+        # The outcomes (cut, no answer, verdicts) are the full points' own: not repeated here.
+        points += [replace(p, metric=f"{view.name}:{p.metric}", outcomes=None) for p in metrics(seen)]
         passing = sum(bool(r.correct) for r in seen)
         rejected = sum(bool(v.correct) and not r.correct for v, r in zip(seen, rows))
         gaps[view.name] = {"passing": passing, "rejected": rejected, "rejected_by": view.rejected_by,

@@ -36,8 +36,9 @@ def test_humaneval_on_the_embedded_model_gives_pass_at_k_with_intervals(engine, 
         assert reason.split(":")[0] in CATEGORIES, reason
         assert bool(correct) == (reason == "passed")
         assert (extracted is None) == (reason == "no code found")
-    assert sum(result.reasons.values()) == 16 and set(result.reasons) <= set(CATEGORIES)
+    verdicts = result.points[0].outcomes.verdicts
+    assert sum(verdicts.values()) == 16 and set(verdicts) <= set(CATEGORIES)
 
     limits = json.loads((tmp_path / "run" / "calibration.json").read_text())["humaneval"]
     assert len(limits["problems"]) == 4 and limits["reference_failures"] == {}
-    assert "humaneval/sample reasons: " in summary_text(outcome)
+    assert "humaneval/sample: 16 samples" in summary_text(outcome) and "; verdicts: " in summary_text(outcome)

@@ -69,7 +69,7 @@ def test_score_grades_rows_in_input_order(capsys, tmp_path):
         {"correct": True, "extracted": verdicts[2]["extracted"], "reason": "correct"},
     ]
     out = capsys.readouterr().out
-    assert "2/3 correct" in out and "reasons: correct 2, no answer 1" in out
+    assert "2/3 correct" in out and "verdicts: correct 2, no answer 1" in out
 
 
 def test_score_treats_a_cut_off_prediction_like_a_run_does(tmp_path):

@@ -56,7 +56,7 @@ def test_score_gives_reasons_and_records_the_time_limits(data_dir, tmp_path, cap
     assert main(["score", "--task", "mbpp", "--predictions", str(predictions), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     assert "mbpp: 1/3 correct" in printed.out
-    assert "reasons: failed 1, no code found 1, passed 1" in printed.out
+    assert "verdicts: passed 1, failed 1, no code found 1" in printed.out
     verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
     assert [v["reason"].split(":")[0] for v in verdicts] == ["passed", "failed", "no code found"]
     assert verdicts[1]["reason"].startswith("failed: test 1 of 3: assert sort_matrix(")

@@ -146,7 +146,8 @@ def test_a_run_with_extended_tests_reports_base_and_extended_pass_at_k_and_the_g
     assert points[("base:pass@k", 1)] == pytest.approx((2 / 4 + 0 + 3 / 4) / 3)
     assert points[("base:pass@k", 4)] == pytest.approx(2 / 3) and points[("pass@k", 4)] == pytest.approx(2 / 3)
     assert result.views == {"base": {"passing": 5, "rejected": 2, "rejected_by": "extended tests", "gap": 0.4}}
-    assert result.reasons == {"no code found": 5, "failed": 3, "passed": 3, "syntax error": 1}
+    assert result.points[0].outcomes.verdicts == {"no code found": 5, "passed": 3, "failed": 3, "syntax error": 1}
+    assert all(p.outcomes is None for p in result.points if p.metric.startswith("base:"))
 
     text = summary_text(outcome)
     assert "humaneval/sample: extended tests reject 2 of 5 base-passing samples (40.0%)" in text
