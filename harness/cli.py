@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from thinkbench.harness.errors import InputError
+from thinkbench.harness.validate import packaged
 
 
 def _data_dir(args) -> Path | None:
@@ -25,7 +28,7 @@ def _allow_unjailed_code(args) -> None:
 
 
 def cmd_run(args) -> int:
-    from thinkbench.harness.config import load_run_config, make_run_config
+    from thinkbench.harness.config import config_file, load_run_config, make_run_config
     from thinkbench.harness.runner import run
     from thinkbench.reports.html import write_report
     from thinkbench.reports.run_files import write_run_files
@@ -37,9 +40,8 @@ def cmd_run(args) -> int:
         if args.out is None:
             args.out = str(Path(args.rerun).with_name(Path(args.rerun).name + "-rerun"))
     _allow_unjailed_code(args)
-    config_path = Path(args.config) if args.config else None
+    config_path = config_file(args.config) if args.config else None
     data = load_run_config(config_path)
-    where = str(config_path or "run config")
     if args.tasks:
         limits = {t.get("name"): t for t in data.get("tasks", []) if isinstance(t, dict)}
         data["tasks"] = [limits.get(name, {"name": name}) for name in args.tasks.split(",") if name]
@@ -54,7 +56,7 @@ def cmd_run(args) -> int:
     for field in ("model", "seed", "out"):
         if getattr(args, field) is not None:
             data[field] = getattr(args, field)
-    config = make_run_config(data, where)
+    config = make_run_config(data, str(config_path) if config_path else "command line")
     run_dir = Path(config.out or Path("runs") / config.name)
     outcome = run(config, _data_dir(args), run_dir)
     print(write_run_files(outcome), end="")
@@ -175,7 +177,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run tasks x strategies on a model", description="Run tasks x strategies; "
                        "a run folder that already holds finished requests is resumed.")
-    r.add_argument("config", nargs="?", help="run config YAML (see configs/)")
+    r.add_argument("config", nargs="?", help="run config YAML, or the name of one that comes with thinkbench "
+                   f"({', '.join(packaged('configs'))})")
     r.add_argument("--tasks", help="comma-separated task names (overrides the config)")
     r.add_argument("--limit", type=int, help="first N problems of each task")
     r.add_argument("--n", type=int, help="samples per problem")
@@ -245,15 +248,22 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # SIGTERM takes Ctrl-C's way out: the same cleanup on the way up (the engine and its processes
+    # shut down, the store closed) and the same one line.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if in_main_thread else None
     try:
         return args.func(args)
     except InputError as e:
         print(f"thinkbench: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("thinkbench: interrupted; finished requests are in the run folder, run again to resume",
-              file=sys.stderr)
+        resume = "; finished requests are in the run folder, run again to resume" if args.func is cmd_run else ""
+        print(f"thinkbench: interrupted{resume}", file=sys.stderr)
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

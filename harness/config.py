@@ -4,36 +4,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from thinkbench.harness.engine import ENGINE_KINDS, check_engine_settings
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.reasoning import Reasoning, expand_preset
-from thinkbench.harness.validate import build, read_yaml
+from thinkbench.harness.strategies import check_strategy
+from thinkbench.harness.validate import build, packaged, param, read_yaml
 
 
 @dataclass(frozen=True)
 class TaskEntry:
     name: str  # a task name from tasks/, or a path to a task YAML file
-    limit: int | None = None  # first N problems
+    limit: int | None = param(None, ge=1)  # first N problems
     options: dict = field(default_factory=dict)  # overrides the task's dataset.options (hook tasks)
 
 
 @dataclass(frozen=True)
 class EngineConfig:
-    kind: str = "vllm"
+    kind: str = param("vllm", choices=ENGINE_KINDS)
     settings: dict = field(default_factory=dict)  # passed to the engine (e.g. vllm.LLM arguments)
+
+
+def _check_engine(engine: EngineConfig, where: str) -> None:
+    check_engine_settings(engine.kind, engine.settings, f"{where}.settings")
 
 
 @dataclass(frozen=True)
 class RunConfig:
     name: str = "run"
     model: str | None = None  # a local folder, a Hub id, or None for the embedded default
-    seed: int = 0
-    tasks: list[TaskEntry] = field(default_factory=lambda: [TaskEntry("arith")])
-    strategies: list[dict] = field(default_factory=lambda: [{"name": "sample"}])  # validated by each strategy
-    engine: EngineConfig = field(default_factory=EngineConfig)
+    seed: int = param(0, ge=0, le=2**32 - 1)  # the engine seeds numpy with it
+    tasks: list[TaskEntry] = param(factory=lambda: [TaskEntry("arith")], nonempty=True)
+    # {name: ..., <the strategy's own parameters>}, checked against the strategy's Params
+    strategies: list[dict] = param(factory=lambda: [{"name": "sample"}], nonempty=True, check=check_strategy)
+    engine: EngineConfig = param(factory=EngineConfig, check=_check_engine)
     out: str | None = None  # run folder; default runs/<name>
     price: Price | None = None  # per million tokens, to put a price on every metric point
     reasoning: Reasoning | None = None  # thinking delimiters, template switch, sampling (a preset by name)
+
+
+def config_file(name_or_path: str) -> Path:
+    """A run config by path, or one that comes with thinkbench by name (`default`, `search`, ...)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    known = packaged("configs")
+    if name_or_path not in known:
+        raise InputError(f"no run config {name_or_path!r}: not a file, nor a config that comes with thinkbench "
+                         f"({', '.join(known)})")
+    return known[name_or_path]
 
 
 def load_run_config(path: Path | None) -> dict:
@@ -52,12 +71,11 @@ def load_run_config(path: Path | None) -> dict:
     return data
 
 
-def make_run_config(data: dict, where: str) -> RunConfig:
-    if data.get("reasoning") is not None:
-        data = {**data, "reasoning": expand_preset(data["reasoning"], f"{where}.reasoning")}
-    config = build(RunConfig, data, where)
-    if not config.tasks:
-        raise InputError(f"{where}.tasks: needs at least one task")
-    if not config.strategies:
-        raise InputError(f"{where}.strategies: needs at least one strategy")
-    return config
+def make_run_config(data: dict, source: str) -> RunConfig:
+    """The checked config; `source` (a file, "command line") leads every error line."""
+    try:
+        if data.get("reasoning") is not None:
+            data = {**data, "reasoning": expand_preset(data["reasoning"], "reasoning")}
+        return build(RunConfig, data, "")
+    except InputError as e:
+        raise InputError(f"{source}: {e}") from None

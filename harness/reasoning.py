@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from thinkbench.harness.errors import InputError
+from thinkbench.harness.validate import param
 
 # Published sampling protocols. DeepSeek-R1 (and its distills): temperature 0.6, top-p 0.95, no
 # system prompt, the reply starts with "<think>\n", pass@1 estimated from many samples. Qwen3 in
@@ -33,24 +34,16 @@ PRESETS: dict[str, dict] = {
 @dataclass(frozen=True)
 class Reasoning:
     preset: str | None = None
-    think_open: str = "<think>"
-    think_close: str = "</think>"
+    think_open: str = param("<think>", nonempty=True)
+    think_close: str = param("</think>", nonempty=True)
     template_kwargs: dict = field(default_factory=dict)  # extra arguments to the chat template
     system_prompt: str | None = None
-    temperature: float = 0.6  # for thinking; strategies may override
-    top_p: float = 0.95
+    temperature: float = param(0.6, ge=0)  # for thinking; strategies may override
+    top_p: float = param(0.95, gt=0, le=1)
     # Appended after the closed thinking to get a short final answer. It ends inside \boxed{ so even a
     # small model writes just the answer; the stored answer text starts with it, so graders see the box.
     answer_cue: str = "\n\nThe final answer is \\boxed{"
     answer_stop: list[str] = field(default_factory=lambda: ["\n\n"])
-
-    def __post_init__(self) -> None:
-        if not self.think_open or not self.think_close:
-            raise InputError("reasoning.think_open/think_close: the delimiters must not be empty")
-        if self.temperature < 0:
-            raise InputError(f"reasoning.temperature: must be >= 0, got {self.temperature}")
-        if not 0 < self.top_p <= 1:
-            raise InputError(f"reasoning.top_p: must be in (0, 1], got {self.top_p}")
 
 
 def expand_preset(value: object, where: str) -> dict:

@@ -30,9 +30,12 @@ class Registry:
             if mod.name not in self.helpers:
                 importlib.import_module(f"{self.package}.{mod.name}")
 
-    def names(self) -> list[str]:
+    def classes(self) -> dict[str, type]:
         self._load_all()
-        return sorted(self._classes)
+        return dict(sorted(self._classes.items()))
+
+    def names(self) -> list[str]:
+        return list(self.classes())
 
     def resolve(self, config: Any, where: str) -> tuple[type, Any, str]:
         """(class, its validated Params, where-label naming it) from {name: ..., <params>}."""

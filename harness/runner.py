@@ -113,13 +113,14 @@ class _Session:
 def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine | None = None) -> RunResult:
     """Run every task x strategy. An `engine` passed in is used as it is and left open (tests and
     notebooks reuse one); otherwise one is built on first need and closed at the end."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    model = resolve_model(config.model)
+    # Everything the config names is checked before the model is resolved or any data is loaded.
     strategies = [build_strategy(s, f"strategies[{i}]") for i, s in enumerate(config.strategies)]
     tasks: list[tuple[Task, int | None]] = []
     for entry in config.tasks:
         task = load_task(entry.name)
         tasks.append((task.with_options(entry.options) if entry.options else task, entry.limit))
+    model = resolve_model(config.model)
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False))
     (run_dir / "provenance.json").write_text(json.dumps(
         {**provenance.environment(), "model": provenance.model_fingerprint(model)}, indent=2) + "\n")

@@ -11,10 +11,8 @@ import jinja2
 from thinkbench.harness.data import DataUnavailable, load_split
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.types import Problem
-from thinkbench.harness.validate import build, read_yaml
+from thinkbench.harness.validate import build, packaged, read_yaml
 from thinkbench.verifiers import Verifier, get_verifier
-
-TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def _load_hook(hook_path: Path, task_path: Path):
 
 
 def available_tasks() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(TASKS_DIR.glob("*.yaml"))}
+    return packaged("tasks")
 
 
 def load_task(name_or_path: str) -> Task:

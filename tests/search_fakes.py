@@ -18,7 +18,8 @@ from fakes import FakeEngine
 
 from thinkbench.harness.engine.base import GenOutput, GenRequest, GenResult
 from thinkbench.harness.scorers import register
-from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
+from thinkbench.harness.scorers.base import AGGREGATIONS, ScoreCost, Scored, ScorerBase, ScoreRequest
+from thinkbench.harness.validate import param
 
 
 def digit(seed, i: int) -> int:
@@ -69,7 +70,7 @@ class StepEngine(FakeEngine):
 
 @dataclass(frozen=True)
 class ScriptedParams:
-    aggregation: str = "last"
+    aggregation: str = param("last", choices=AGGREGATIONS)
 
 
 @register("scripted")

@@ -22,7 +22,7 @@ from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, Ge
 from thinkbench.harness.engine.endpoints import Endpoints, backoff_delay, public_url
 from thinkbench.harness.engine.local_model import local_shape
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.validate import build
+from thinkbench.harness.validate import build, param
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,15 @@ _NO_TOKENIZER = ("the server at {url} has no {path} endpoint, which this strateg
 class OpenAISettings:
     base_url: str | None = None  # one server, as the OpenAI client takes it: http://host:8000/v1
     base_urls: list[str] = field(default_factory=list)  # several servers with the same model
-    api: str = "chat"  # chat: messages to /chat/completions; completions: rendered prompt to /completions
+    # chat: messages to /chat/completions; completions: rendered prompt to /completions
+    api: str = param("chat", choices=("chat", "completions"))
     served_model: str | None = None  # the name the servers know the model by (default: the run's model)
     api_key_env: str | None = None  # the environment variable that holds the API key (never the key)
-    max_concurrency: int | None = None  # requests in flight over all servers (default 16 per server)
-    max_retries: int = 10
-    backoff_seconds: float = 1.0
-    backoff_max_seconds: float = 30.0
-    timeout_seconds: float = 600.0  # per attempt; an attempt that times out is retried
+    max_concurrency: int | None = param(None, ge=1)  # requests in flight over all servers (default 16 per server)
+    max_retries: int = param(10, ge=0)
+    backoff_seconds: float = param(1.0, ge=0)
+    backoff_max_seconds: float = param(30.0, ge=0)
+    timeout_seconds: float = param(600.0, gt=0)  # per attempt; an attempt that times out is retried
     send_seed: bool = True  # per-request seeds; turn off for servers that reject them
     extra_body: dict = field(default_factory=dict)  # merged into every request (top_k, chat_template_kwargs)
 
@@ -54,11 +55,9 @@ class EngineRequestError(RuntimeError):
 
 class OpenAIEngine:
     def __init__(self, model: str, settings: dict, seed: int) -> None:
-        self.settings = s = _validated(settings)
+        self.settings = s = openai_settings(settings, _WHERE)
         urls = [u.rstrip("/") for u in ([s.base_url] if s.base_url else []) + list(s.base_urls)]
         self._key = os.environ.get(s.api_key_env) if s.api_key_env else None
-        if s.api_key_env and not self._key:
-            raise InputError(f"{_WHERE}.api_key_env: the environment variable {s.api_key_env} is not set")
         self.model = s.served_model or model
         self._endpoints = Endpoints(urls)
         self._concurrency = s.max_concurrency or 16 * len(urls)
@@ -233,25 +232,21 @@ class OpenAIEngine:
         return text.replace(self._key, "***") if self._key else text
 
 
-def _validated(settings: dict) -> OpenAISettings:
+def openai_settings(settings: dict, where: str) -> OpenAISettings:
+    """The declared ranges, plus what they cannot say: a server to talk to, and a key only by name."""
     if "api_key" in settings:
-        raise InputError(f"{_WHERE}.api_key: never put a key in a config; put it in an environment variable "
+        raise InputError(f"{where}.api_key: never put a key in a config; put it in an environment variable "
                          "and name the variable in api_key_env")
-    s = build(OpenAISettings, settings, _WHERE)
+    s = build(OpenAISettings, settings, where)
     urls = ([s.base_url] if s.base_url else []) + list(s.base_urls)
     if not urls:
-        raise InputError(f"{_WHERE}.base_url: engine openai needs base_url or base_urls "
+        raise InputError(f"{where}.base_url: engine openai needs base_url or base_urls "
                          "(e.g. http://127.0.0.1:8000/v1)")
     bad = next((u for u in urls if not u.startswith(("http://", "https://"))), None)
     if bad is not None:
-        raise InputError(f"{_WHERE}.base_urls: {public_url(bad)!r} is not an http(s) URL")
-    if s.api not in ("chat", "completions"):
-        raise InputError(f"{_WHERE}.api: expected 'chat' or 'completions', got {s.api!r}")
-    for name in ("max_concurrency", "timeout_seconds"):
-        if getattr(s, name) is not None and getattr(s, name) <= 0:
-            raise InputError(f"{_WHERE}.{name}: must be positive, got {getattr(s, name)}")
-    if s.max_retries < 0 or s.backoff_seconds < 0 or s.backoff_max_seconds < 0:
-        raise InputError(f"{_WHERE}: max_retries and the backoff seconds must not be negative")
+        raise InputError(f"{where}.base_urls: {public_url(bad)!r} is not an http(s) URL")
+    if s.api_key_env and not os.environ.get(s.api_key_env):
+        raise InputError(f"{where}.api_key_env: the environment variable {s.api_key_env} is not set")
     return s
 
 

@@ -9,16 +9,15 @@ after round are better served by a fleet of `vllm serve` behind engine kind `ope
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Sequence
 
 from thinkbench.harness.engine.base import EngineInfo, GenRequest, GenResult
 from thinkbench.harness.engine.chat_text import TokenizerText
 from thinkbench.harness.engine.local_model import local_shape
-from thinkbench.harness.engine.vllm_engine import _LLM_SETTINGS  # the actors' engines take the same settings
-from thinkbench.harness.errors import InputError
-from thinkbench.harness.validate import build
+from thinkbench.harness.engine.vllm_settings import vllm_settings
+from thinkbench.harness.validate import build, param
 
 _WHERE = "engine.settings"
 
@@ -26,11 +25,15 @@ _WHERE = "engine.settings"
 @dataclass(frozen=True)
 class RaySettings:
     address: str | None = None  # None: a local Ray instance on this machine; "auto" or "ray://head:10001"
-    num_actors: int = 1  # vLLM engines, one per actor
-    batch_size: int = 16  # requests an actor takes at a time
-    num_cpus_per_actor: float = 1.0
-    num_gpus_per_actor: float = 0.0  # on GPUs: tensor_parallel_size x pipeline_parallel_size
-    vllm: dict = field(default_factory=dict)  # each actor's engine settings, as for engine kind vllm
+    num_actors: int = param(1, ge=1)  # vLLM engines, one per actor
+    batch_size: int = param(16, ge=1)  # requests an actor takes at a time
+    num_cpus_per_actor: float = param(1.0, ge=0)
+    num_gpus_per_actor: float = param(0.0, ge=0)  # on GPUs: tensor_parallel_size x pipeline_parallel_size
+    vllm: dict = param(factory=dict, check=vllm_settings)  # each actor's engine settings, as for engine kind vllm
+
+
+def ray_settings(settings: dict, where: str) -> RaySettings:
+    return build(RaySettings, settings, where)
 
 
 class _Generator:
@@ -51,14 +54,7 @@ class _Generator:
 
 class RayEngine(TokenizerText):
     def __init__(self, model: str, settings: dict, seed: int) -> None:
-        self.settings = s = build(RaySettings, settings, _WHERE)
-        unknown = set(s.vllm) - _LLM_SETTINGS
-        if unknown:
-            raise InputError(f"{_WHERE}.vllm: unknown setting(s) {', '.join(sorted(unknown))} "
-                             f"(known: {', '.join(sorted(_LLM_SETTINGS))})")
-        for name in ("num_actors", "batch_size"):
-            if getattr(s, name) < 1:
-                raise InputError(f"{_WHERE}.{name}: must be at least 1, got {getattr(s, name)}")
+        self.settings = s = ray_settings(settings, _WHERE)
         self.model, self.seed = model, seed
         import ray
 

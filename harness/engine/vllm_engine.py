@@ -9,16 +9,9 @@ from typing import Callable, Sequence
 
 from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
 from thinkbench.harness.engine.chat_text import TokenizerText
+from thinkbench.harness.engine.vllm_settings import LLM_SETTINGS as _LLM_SETTINGS  # what vllm.LLM may be given
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape
-
-# Settings a run config may pass through to `vllm.LLM`; anything else is a typo we report.
-_LLM_SETTINGS = {
-    "max_model_len", "gpu_memory_utilization", "tensor_parallel_size", "pipeline_parallel_size",
-    "dtype", "enforce_eager", "max_num_seqs", "trust_remote_code", "kv_cache_gib", "enable_chunked_prefill",
-    "max_num_batched_tokens",
-    "distributed_executor_backend",  # "ray" for a model split over several nodes, "mp" on one
-}
 
 
 def on_cpu() -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from thinkbench.harness.validate import param
+
 
 @dataclass(frozen=True)
 class ModelShape:
@@ -19,8 +21,8 @@ class ModelShape:
 
 @dataclass(frozen=True)
 class Price:
-    prompt_per_million: float = 0.0
-    generated_per_million: float = 0.0
+    prompt_per_million: float = param(0.0, ge=0)
+    generated_per_million: float = param(0.0, ge=0)
 
 
 def _attention(shape: ModelShape, start: int, count: int) -> float:

@@ -7,6 +7,7 @@ from thinkbench.harness.scorers.base import Scorer
 _SCORERS = Registry("scorer", __name__, helpers={"base", "cache", "pooling"})  # helpers: shared pieces
 register = _SCORERS.register
 scorer_names = _SCORERS.names
+scorer_classes = _SCORERS.classes
 
 
 def build_scorer(config: dict, where: str) -> Scorer:
@@ -15,4 +16,9 @@ def build_scorer(config: dict, where: str) -> Scorer:
     return cls(params, label)
 
 
-__all__ = ["Scorer", "build_scorer", "register", "scorer_names"]
+def check_scorer(config: dict, where: str) -> None:
+    """A strategy's `scorer` setting: its name and parameters, checked without building it."""
+    _SCORERS.resolve(config, where)
+
+
+__all__ = ["Scorer", "build_scorer", "check_scorer", "register", "scorer_classes", "scorer_names"]

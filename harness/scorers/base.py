@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields
 from typing import Callable, ClassVar, Protocol, Sequence
 
 from thinkbench.harness.engine.base import Engine
-from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape, decode_flops, prefill_flops
 
 
@@ -113,11 +112,6 @@ AGGREGATIONS: dict[str, Callable[[Sequence[float]], float]] = {
 }
 
 
-def check_aggregation(name: str, where: str) -> None:
-    if name not in AGGREGATIONS:
-        raise InputError(f"{where}.aggregation: unknown aggregation {name!r} (known: {', '.join(AGGREGATIONS)})")
-
-
 class Scorer(Protocol):
     name: ClassVar[str]
     Params: ClassVar[type]
@@ -153,7 +147,6 @@ class ScorerBase:
         self.where = where
         # Whole-solution scorers have a single value and no aggregation to choose.
         self.aggregation = getattr(params, "aggregation", "last")
-        check_aggregation(self.aggregation, where)
 
     def identity(self) -> str:
         # Neither the aggregation (applied to cached values) nor engine settings change the values.

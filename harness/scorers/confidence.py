@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from thinkbench.harness.errors import InputError
 from thinkbench.harness.scorers import register
-from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, Segment
+from thinkbench.harness.scorers.base import AGGREGATIONS, ScoreCost, Scored, ScorerBase, ScoreRequest, Segment
+from thinkbench.harness.validate import param
 
 
 class MissingLogprobs(RuntimeError):
@@ -50,9 +50,9 @@ MEASURES: dict[str, Callable[[Segment, int], float]] = {
 
 @dataclass(frozen=True)
 class ConfidenceParams:
-    measure: str = "mean_logprob"
-    top_k: int = 5  # log-probabilities per token that self_certainty asks the engine for
-    aggregation: str = "mean"  # over the generated pieces of a candidate
+    measure: str = param("mean_logprob", choices=MEASURES)
+    top_k: int = param(5, ge=2)  # log-probabilities per token that self_certainty asks the engine for
+    aggregation: str = param("mean", choices=AGGREGATIONS)  # over the generated pieces of a candidate
 
 
 @register("confidence")
@@ -61,10 +61,6 @@ class Confidence(ScorerBase):
 
     def __init__(self, params: ConfidenceParams, where: str) -> None:
         super().__init__(params, where)
-        if params.measure not in MEASURES:
-            raise InputError(f"{where}.measure: unknown measure {params.measure!r} (known: {', '.join(MEASURES)})")
-        if params.top_k < 2:
-            raise InputError(f"{where}.top_k: must be at least 2, got {params.top_k}")
         self._measure = MEASURES[params.measure]
         # The chosen token's log-prob is enough for the mean; self-certainty needs the top-k.
         self.logprobs = 0 if params.measure == "mean_logprob" else params.top_k

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from thinkbench.harness.engine import Engine, GenRequest, GenResult, SamplingSpec, build_engine
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.models import resolve_model
 from thinkbench.harness.scorers import register
-from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest, split_steps
+from thinkbench.harness.engine.vllm_settings import vllm_settings
+from thinkbench.harness.scorers.base import AGGREGATIONS, ScoreCost, Scored, ScorerBase, ScoreRequest, split_steps
+from thinkbench.harness.validate import param
 
 _SOLUTION_PROMPT = (
     "Here is a problem and a proposed solution.\n\nProblem:\n{question}\n\nProposed solution:\n{solution}\n\n"
@@ -66,10 +68,10 @@ MODES: dict[str, Callable[[ScoreRequest], tuple[tuple[float, ...], list[Verdict]
 @dataclass(frozen=True)
 class LLMJudgeParams:
     model: str | None = None  # None: the policy model, on its engine
-    mode: str = "solution"  # solution: one verdict per candidate; step: one per step
-    aggregation: str = "last"
-    top_logprobs: int = 20  # the first token's alternatives searched for Yes and No
-    engine: dict = field(default_factory=dict)  # vLLM settings when the judge has its own model
+    mode: str = param("solution", choices=MODES)  # solution: one verdict per candidate; step: one per step
+    aggregation: str = param("last", choices=AGGREGATIONS)
+    top_logprobs: int = param(20, ge=1)  # the first token's alternatives searched for Yes and No
+    engine: dict = param(factory=dict, check=vllm_settings)  # vLLM settings when the judge has its own model
 
 
 def _key(verdict: Verdict) -> str:
@@ -88,10 +90,6 @@ class LLMJudge(ScorerBase):
 
     def __init__(self, params: LLMJudgeParams, where: str) -> None:
         super().__init__(params, where)
-        if params.mode not in MODES:
-            raise InputError(f"{where}.mode: unknown mode {params.mode!r} (known: {', '.join(MODES)})")
-        if params.top_logprobs < 1:
-            raise InputError(f"{where}.top_logprobs: must be at least 1, got {params.top_logprobs}")
         # Resolved now so that a missing model folder fails at start, not mid-run.
         try:
             self._model = None if params.model is None else resolve_model(params.model)

@@ -6,12 +6,14 @@ positive label (a sigmoid of a single reward logit).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
+from thinkbench.harness.engine.vllm_settings import pooling_settings
 from thinkbench.harness.scorers import register
 from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
 from thinkbench.harness.scorers.pooling import PoolingModel, check_reward_model, positive, render
+from thinkbench.harness.validate import param
 
 
 def _is_outcome_model(architecture: str) -> bool:
@@ -23,7 +25,7 @@ def _is_outcome_model(architecture: str) -> bool:
 class ORMParams:
     model: str
     system: str | None = None
-    engine: dict = field(default_factory=dict)  # vLLM settings for the reward model
+    engine: dict = param(factory=dict, check=pooling_settings)  # vLLM settings for the reward model
 
 
 @register("orm")
@@ -33,7 +35,7 @@ class ORM(ScorerBase):
     def __init__(self, params: ORMParams, where: str) -> None:
         super().__init__(params, where)
         model = check_reward_model(params.model, _is_outcome_model, "an outcome reward model", where)
-        self._pool = PoolingModel(model, params.engine, 0, where)
+        self._pool = PoolingModel(model, params.engine, 0)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[Scored]:
         tokenizer = self._pool.tokenizer()

@@ -15,11 +15,6 @@ from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape
 from thinkbench.harness.models import resolve_model
 
-# vllm.LLM arguments a reward model's `engine` settings may carry.
-_SETTINGS = {"max_model_len", "dtype", "enforce_eager", "max_num_seqs", "gpu_memory_utilization",
-             "trust_remote_code", "kv_cache_gib"}
-
-
 def _config(model: str, where: str) -> dict:
     if model.startswith(("/", ".", "~")) and not Path(model).expanduser().exists():
         raise InputError(f"{where}.model: no such folder {model}")
@@ -68,11 +63,8 @@ def positive(logits: Sequence[float]) -> float:
 
 
 class PoolingModel:
-    def __init__(self, model: str, settings: dict, seed: int, where: str) -> None:
-        unknown = set(settings) - _SETTINGS
-        if unknown:
-            raise InputError(f"{where}.engine: unknown setting(s) {', '.join(sorted(unknown))} "
-                             f"(known: {', '.join(sorted(_SETTINGS))})")
+    def __init__(self, model: str, settings: dict, seed: int) -> None:
+        """`settings` as checked by vllm_settings.pooling_settings (the scorer's Params)."""
         self.model, self.settings, self.seed = model, dict(settings), seed
         self._llm = None
         self.shape: ModelShape | None = None

@@ -6,12 +6,14 @@ positive label is the step's value.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
+from thinkbench.harness.engine.vllm_settings import pooling_settings
 from thinkbench.harness.scorers import register
-from thinkbench.harness.scorers.base import ScoreCost, Scored, ScorerBase, ScoreRequest
+from thinkbench.harness.scorers.base import AGGREGATIONS, ScoreCost, Scored, ScorerBase, ScoreRequest
 from thinkbench.harness.scorers.pooling import PoolingModel, check_reward_model, positive, render
+from thinkbench.harness.validate import param
 
 
 class PRMError(RuntimeError):
@@ -21,10 +23,10 @@ class PRMError(RuntimeError):
 @dataclass(frozen=True)
 class PRMParams:
     model: str
-    aggregation: str = "last"
-    step_token: str = "<extra_0>"  # what the Qwen PRMs put after each step
+    aggregation: str = param("last", choices=AGGREGATIONS)
+    step_token: str = param("<extra_0>", nonempty=True)  # what the Qwen PRMs put after each step
     system: str | None = "Please reason step by step, and put your final answer within \\boxed{}."
-    engine: dict = field(default_factory=dict)  # vLLM settings for the reward model
+    engine: dict = param(factory=dict, check=pooling_settings)  # vLLM settings for the reward model
 
 
 @register("prm")
@@ -35,7 +37,7 @@ class PRM(ScorerBase):
         super().__init__(params, where)
         model = check_reward_model(params.model, lambda a: a.endswith("ProcessRewardModel"),
                                    "a process reward model", where)
-        self._pool = PoolingModel(model, params.engine, 0, where)
+        self._pool = PoolingModel(model, params.engine, 0)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[Scored]:
         tokenizer = self._pool.tokenizer()

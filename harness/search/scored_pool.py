@@ -7,33 +7,32 @@ scores go into the completions' `score` column and each sample's scoring cost in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Generator, Sequence
 
-from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape, Price
 from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
-from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.scorers import build_scorer, check_scorer
 from thinkbench.harness.scorers.base import ScoreCost
 from thinkbench.harness.scorers.cache import candidate_digest
 from thinkbench.harness.search.driver import Ledger, Outcome, SearchRun, run_searches
 from thinkbench.harness.search.select import pool_scored_metrics
-from thinkbench.harness.search.strategy import check_sampling
 from thinkbench.harness.search.tree import ROOT, Expand, Limits, Path
 from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class ScoredPoolParams:
-    n: int = 16
-    temperature: float = 0.8
-    top_p: float = 1.0
-    max_tokens: int = 256
-    scorer: dict = field(default_factory=lambda: {"name": "confidence"})
-    delimiter: str = "\n\n"  # how step scorers split a sample into steps
+    n: int = param(16, ge=1)
+    temperature: float = param(0.8, ge=0)
+    top_p: float = param(1.0, gt=0, le=1)
+    max_tokens: int = param(256, ge=1)
+    scorer: dict = param(factory=lambda: {"name": "confidence"}, check=check_scorer)
+    delimiter: str = param("\n\n", nonempty=True)  # how step scorers split a sample into steps
 
 
 def _pool_ask(n: int) -> Expand:
@@ -53,9 +52,6 @@ class ScoredPool:
 
     def __init__(self, params: ScoredPoolParams) -> None:
         self.params = params
-        check_sampling(params, self.name)
-        if params.n < 1:
-            raise InputError(f"{self.name}.n: must be >= 1, got {params.n}")
         self.scorer = build_scorer(params.scorer, f"{self.name}.scorer")
         self.limits = Limits(params.delimiter, max_steps=1, step_tokens=params.max_tokens,
                              max_tokens=params.max_tokens)

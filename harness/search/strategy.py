@@ -11,77 +11,53 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from thinkbench.harness.engine.base import GenOutput, GenResult
-from thinkbench.harness.errors import InputError
 from thinkbench.harness.metrics.compute import ModelShape, Price
 from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import MetricPoint
-from thinkbench.harness.scorers import build_scorer
+from thinkbench.harness.scorers import build_scorer, check_scorer
 from thinkbench.harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
 from thinkbench.harness.search.select import SELECTIONS, search_metrics
 from thinkbench.harness.search.tree import Limits
 from thinkbench.harness.store import CompletionRow, RequestMeta
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class SearchParams:
-    budgets: list[int] = field(default_factory=lambda: [4])  # N, one search per budget (MCTS: see there)
-    expansions: int = 2  # M: continuations sampled from each expanded path, in one call
-    scorer: dict = field(default_factory=lambda: {"name": "confidence"})
-    select: str = "best"  # the final answer: best score, or score-weighted vote
-    delimiter: str = "\n\n"  # what ends a reasoning step
-    max_steps: int = 6  # the last step is generated to the end of the solution
-    step_tokens: int = 64  # per step
-    max_tokens: int = 256  # per path, all steps together
-    temperature: float = 0.8
-    top_p: float = 1.0
+    # N, one search per budget (MCTS: see there)
+    budgets: list[int] = param(factory=lambda: [4], nonempty=True, distinct=True, ge=1)
+    expansions: int = param(2, ge=1)  # M: continuations sampled from each expanded path, in one call
+    scorer: dict = param(factory=lambda: {"name": "confidence"}, check=check_scorer)
+    select: str = param("best", choices=SELECTIONS)  # the final answer: best score, or score-weighted vote
+    delimiter: str = param("\n\n", nonempty=True)  # what ends a reasoning step
+    max_steps: int = param(6, ge=1)  # the last step is generated to the end of the solution
+    step_tokens: int = param(64, ge=1)  # per step
+    max_tokens: int = param(256, ge=1)  # per path, all steps together
+    temperature: float = param(0.8, ge=0)
+    top_p: float = param(1.0, gt=0, le=1)
 
 
-def check_sampling(params, where: str) -> None:
-    if params.temperature < 0:
-        raise InputError(f"{where}.temperature: must be >= 0, got {params.temperature}")
-    if not 0 < params.top_p <= 1:
-        raise InputError(f"{where}.top_p: must be in (0, 1], got {params.top_p}")
-    if params.max_tokens < 1:
-        raise InputError(f"{where}.max_tokens: must be >= 1, got {params.max_tokens}")
-    if not params.delimiter:
-        raise InputError(f"{where}.delimiter: must not be empty")
+@dataclass(frozen=True)
+class SplitSearchParams(SearchParams):
+    """A budget N is N paths per step, in N/M groups of M continuations (beam search, DVTS)."""
 
-
-def _check(params: SearchParams, where: str) -> None:
-    check_sampling(params, where)
-    if not params.budgets or any(b < 1 for b in params.budgets) or len(set(params.budgets)) < len(params.budgets):
-        raise InputError(f"{where}.budgets: needs distinct positive budgets, got {params.budgets}")
-    for name in ("expansions", "max_steps", "step_tokens"):
-        if getattr(params, name) < 1:
-            raise InputError(f"{where}.{name}: must be >= 1, got {getattr(params, name)}")
-    if params.select not in SELECTIONS:
-        raise InputError(f"{where}.select: unknown selection {params.select!r} (known: {', '.join(SELECTIONS)})")
+    budgets: list[int] = param(factory=lambda: [4], nonempty=True, distinct=True, ge=1, multiple_of="expansions")
 
 
 class SearchStrategy:
     Params: ClassVar[type]
     name: ClassVar[str]
-    # True where a budget N is N paths per step, in N/M groups of M continuations.
-    splits_budget: ClassVar[bool] = False
 
     def __init__(self, params: SearchParams) -> None:
         self.params = params
-        _check(params, self.name)
-        if self.splits_budget and any(b % params.expansions for b in params.budgets):
-            raise InputError(f"{self.name}.budgets: each must be a multiple of expansions "
-                             f"({params.expansions}), got {params.budgets}")
-        self.check(params)
         self.scorer = build_scorer(params.scorer, f"{self.name}.scorer")
         self.limits = Limits(params.delimiter, params.max_steps, params.step_tokens, params.max_tokens)
-
-    def check(self, params) -> None:
-        """Strategy-specific parameter checks (one-line InputError naming the field)."""
 
     def label(self) -> str:
         return self.name

@@ -7,6 +7,7 @@ from thinkbench.harness.strategies.base import Strategy
 _STRATEGIES = Registry("strategy", __name__, helpers={"base"})
 register = _STRATEGIES.register
 strategy_names = _STRATEGIES.names
+strategy_classes = _STRATEGIES.classes
 
 
 def build_strategy(config: dict, where: str) -> Strategy:
@@ -15,4 +16,9 @@ def build_strategy(config: dict, where: str) -> Strategy:
     return cls(params)
 
 
-__all__ = ["Strategy", "build_strategy", "register", "strategy_names"]
+def check_strategy(config: dict, where: str) -> None:
+    """A run config's strategy entry: its name and parameters, checked without building it."""
+    _STRATEGIES.resolve(config, where)
+
+
+__all__ = ["Strategy", "build_strategy", "check_strategy", "register", "strategy_classes", "strategy_names"]

@@ -10,15 +10,14 @@ when N have finished or none is left, and the last allowed step is generated to 
 from __future__ import annotations
 
 from thinkbench.harness.search.driver import Ledger, Outcome, Search
-from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
+from thinkbench.harness.search.strategy import SearchStrategy, SplitSearchParams
 from thinkbench.harness.search.tree import ROOT, next_step, top_unique
 from thinkbench.harness.strategies import register
 
 
 @register("beam_search")
 class BeamSearch(SearchStrategy):
-    Params = SearchParams
-    splits_budget = True
+    Params = SplitSearchParams
 
     def search(self, budgets: list[int], ledger: Ledger) -> Search:
         (n,) = budgets

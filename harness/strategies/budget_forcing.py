@@ -21,23 +21,16 @@ from thinkbench.harness.strategies.chain import Call, ChainRows, read_chains
 from thinkbench.harness.strategies.stages import Attempt, Part, stage_points
 from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, first_call, thinking_call
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class BudgetForcingParams(ThinkingParams):
-    where = "budget_forcing"
-    max_thinking_tokens: int = 1024
-    min_thinking_tokens: int | None = None  # None: the whole maximum (every end of thinking gets a Wait)
-    wait_text: str = "\nWait"
-    max_waits: int = 2
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.require(self.max_thinking_tokens >= 1, "max_thinking_tokens", "must be at least 1")
-        self.require(self.min_thinking_tokens is None or 0 <= self.min_thinking_tokens <= self.max_thinking_tokens,
-                     "min_thinking_tokens", "must be between 0 and max_thinking_tokens")
-        self.require(self.max_waits >= 0, "max_waits", "must be >= 0")
-        self.require(bool(self.wait_text), "wait_text", "must not be empty")
+    max_thinking_tokens: int = param(1024, ge=1)
+    # None: the whole maximum (every end of thinking gets a Wait)
+    min_thinking_tokens: int | None = param(None, ge=0, le="max_thinking_tokens")
+    wait_text: str = param("\nWait", nonempty=True)
+    max_waits: int = param(2, ge=0)
 
     @property
     def minimum(self) -> int:

@@ -9,15 +9,14 @@ and a larger budget reuses the subtrees of a smaller one.
 from __future__ import annotations
 
 from thinkbench.harness.search.driver import Ledger, Outcome, Search
-from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
+from thinkbench.harness.search.strategy import SearchStrategy, SplitSearchParams
 from thinkbench.harness.search.tree import ROOT, Path, next_step, top_unique
 from thinkbench.harness.strategies import register
 
 
 @register("dvts")
 class DVTS(SearchStrategy):
-    Params = SearchParams
-    splits_budget = True
+    Params = SplitSearchParams
 
     def search(self, budgets: list[int], ledger: Ledger) -> Search:
         (n,) = budgets

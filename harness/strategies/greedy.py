@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 
 from thinkbench.harness.strategies import register
 from thinkbench.harness.strategies.base import PoolStrategy
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class GreedyParams:
-    max_tokens: int = 256
+    max_tokens: int = param(256, ge=1)
     stop: list[str] = field(default_factory=list)
     n: int = field(default=1, init=False)
     temperature: float = field(default=0.0, init=False)

@@ -16,20 +16,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from thinkbench.harness.errors import InputError
 from thinkbench.harness.search.driver import Ledger, Outcome, Search
 from thinkbench.harness.search.strategy import SearchParams, SearchStrategy
 from thinkbench.harness.search.tree import ROOT, Expand, Path, next_step
 from thinkbench.harness.strategies import register
+from thinkbench.harness.validate import param
 
 UNITS = ("rollouts", "tokens")
 
 
 @dataclass(frozen=True)
 class MCTSParams(SearchParams):
-    budgets: list[int] = field(default_factory=lambda: [8])  # in `unit`
-    unit: str = "rollouts"
-    exploration: float = 1.0  # the UCT constant c; scores are mostly in [0, 1]
+    budgets: list[int] = param(factory=lambda: [8], nonempty=True, distinct=True, ge=1)  # in `unit`
+    unit: str = param("rollouts", choices=UNITS)
+    exploration: float = param(1.0, ge=0)  # the UCT constant c; scores are mostly in [0, 1]
 
 
 @dataclass(eq=False)
@@ -72,12 +72,6 @@ def backpropagate(leaf: Node, value: float) -> None:
 @register("mcts")
 class MCTS(SearchStrategy):
     Params = MCTSParams
-
-    def check(self, params: MCTSParams) -> None:
-        if params.unit not in UNITS:
-            raise InputError(f"{self.name}.unit: unknown unit {params.unit!r} (known: {', '.join(UNITS)})")
-        if params.exploration < 0:
-            raise InputError(f"{self.name}.exploration: must be >= 0, got {params.exploration}")
 
     def groups(self) -> list[list[int]]:
         return [sorted(self.params.budgets)]

@@ -5,14 +5,15 @@ from dataclasses import dataclass, field
 
 from thinkbench.harness.strategies import register
 from thinkbench.harness.strategies.base import PoolStrategy
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class SampleParams:
-    n: int = 16
-    temperature: float = 0.8
-    top_p: float = 1.0
-    max_tokens: int = 256
+    n: int = param(16, ge=1)
+    temperature: float = param(0.8, ge=0)
+    top_p: float = param(1.0, gt=0, le=1)
+    max_tokens: int = param(256, ge=1)
     stop: list[str] = field(default_factory=list)
 
 

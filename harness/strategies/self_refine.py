@@ -21,22 +21,16 @@ from thinkbench.harness.strategies.stages import Attempt, Part, stage_points
 from thinkbench.harness.strategies.thinking import (ThinkingParams, ThinkingStrategy, answer_call, first_call, shown_answer,
                                          thinking_call)
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class SelfRefineParams(ThinkingParams):
-    where = "self_refine"
-    rounds: int = 2  # revisions after the first attempt
-    thinking_tokens: int = 512  # per round
-    refine_prompt: str = ("Check your previous answer step by step. If you find a mistake, correct it. "
-                          "Then state the final answer again.")
+    rounds: int = param(2, ge=0)  # revisions after the first attempt
+    thinking_tokens: int = param(512, ge=1)  # per round
+    refine_prompt: str = param("Check your previous answer step by step. If you find a mistake, correct it. "
+                               "Then state the final answer again.", nonempty=True)
     vote_over_rounds: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.require(self.rounds >= 0, "rounds", "must be >= 0")
-        self.require(self.thinking_tokens >= 1, "thinking_tokens", "must be at least 1")
-        self.require(bool(self.refine_prompt.strip()), "refine_prompt", "must not be empty")
 
 
 @dataclass

@@ -18,27 +18,17 @@ from thinkbench.harness.strategies.base import RunContext, derive_seed, prompt_h
 from thinkbench.harness.strategies.chain import Call, Calls, ChainRows, Reply, follow_key, read_chains
 from thinkbench.harness.strategies.stages import Attempt, attempt_lengths
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class ThinkingParams:
-    """Parameters every thinking strategy has; `where` names the strategy in errors."""
+    """Parameters every thinking strategy has."""
 
-    where: ClassVar[str] = "strategy"
-    n: int = 4  # trajectories per problem
-    temperature: float | None = None  # None: the run's reasoning settings
-    top_p: float | None = None
-    answer_tokens: int = 32  # the most tokens of a forced final answer
-
-    def __post_init__(self) -> None:
-        self.require(self.n >= 1, "n", "must be at least 1")
-        self.require(self.answer_tokens >= 1, "answer_tokens", "must be at least 1")
-        self.require(self.temperature is None or self.temperature >= 0, "temperature", "must be >= 0")
-        self.require(self.top_p is None or 0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
-
-    def require(self, ok: bool, name: str, message: str) -> None:
-        if not ok:
-            raise InputError(f"{self.where}.{name}: {message}, got {getattr(self, name)!r}")
+    n: int = param(4, ge=1)  # trajectories per problem
+    temperature: float | None = param(None, ge=0)  # None: the run's reasoning settings
+    top_p: float | None = param(None, gt=0, le=1)
+    answer_tokens: int = param(32, ge=1)  # the most tokens of a forced final answer
 
 
 class ThinkingStrategy:

@@ -9,7 +9,7 @@ compute carries `sweep_generated_tokens` (the whole sweep) and `largest_budget_g
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
 
@@ -23,18 +23,13 @@ from thinkbench.harness.strategies.chain import ChainRows, read_chains
 from thinkbench.harness.strategies.stages import Attempt, Part, stage_compute, stage_points
 from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, cut_thinking, first_call
 from thinkbench.harness.types import Problem
+from thinkbench.harness.validate import param
 
 
 @dataclass(frozen=True)
 class ThinkingBudgetParams(ThinkingParams):
-    where = "thinking_budget"
-    budgets: list[int] = field(default_factory=lambda: [128, 256, 512, 1024])  # thinking tokens, increasing
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        b = self.budgets
-        self.require(bool(b) and b[0] >= 1 and all(x < y for x, y in zip(b, b[1:])), "budgets",
-                     "must be positive and strictly increasing")
+    budgets: list[int] = param(factory=lambda: [128, 256, 512, 1024], nonempty=True, increasing=True,
+                               ge=1)  # thinking tokens
 
 
 def cut_tag(sample: int, tokens: int, finish_reason: str, budget: int) -> str:

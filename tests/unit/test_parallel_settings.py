@@ -30,7 +30,7 @@ def test_tensor_and_pipeline_parallel_settings_reach_vllm(monkeypatch):
 
 
 def test_the_ray_engine_refuses_unknown_actor_settings_before_starting_anything():
-    with pytest.raises(InputError, match=r"engine.settings.vllm: unknown setting\(s\) tensor_parallel"):
+    with pytest.raises(InputError, match=r"engine.settings.vllm: unknown field 'tensor_parallel'"):
         build_engine("ray", "m", {"vllm": {"tensor_parallel": 2}}, seed=0)
     with pytest.raises(InputError, match="engine.settings.num_actors"):
         build_engine("ray", "m", {"num_actors": 0}, seed=0)

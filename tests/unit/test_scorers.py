@@ -38,7 +38,8 @@ def test_aggregations(aggregation, expected):
 
 
 def test_an_unknown_aggregation_is_one_line_naming_the_field():
-    with pytest.raises(InputError, match=r"^beam\.scorer\(confidence\)\.aggregation: unknown aggregation 'median'"):
+    with pytest.raises(InputError, match=r"^beam\.scorer\(confidence\)\.aggregation: must be one of last, min, "
+                                         r"product, mean; got 'median'"):
         build_scorer({"name": "confidence", "aggregation": "median"}, "beam.scorer")
     with pytest.raises(InputError, match=r"beam\.scorer\.name: unknown scorer 'nope'"):
         build_scorer({"name": "nope"}, "beam.scorer")

@@ -143,13 +143,13 @@ def test_mcts_stops_when_the_tree_is_explored_to_the_end():
 
 
 @pytest.mark.parametrize("params, field", [
-    ({"name": "beam_search", "budgets": [3], "expansions": 2}, "beam_search.budgets"),
-    ({"name": "dvts", "budgets": []}, "dvts.budgets"),
-    ({"name": "beam_search", "select": "oracle"}, "beam_search.select"),
-    ({"name": "mcts", "unit": "seconds"}, "mcts.unit"),
-    ({"name": "mcts", "temperature": -1.0}, "mcts.temperature"),
-    ({"name": "best_of_n", "n": 0}, "best_of_n.n"),
-    ({"name": "weighted_best_of_n", "scorer": {"name": "nope"}}, "weighted_best_of_n.scorer.name"),
+    ({"name": "beam_search", "budgets": [3], "expansions": 2}, "strategies[0](beam_search).budgets[0]"),
+    ({"name": "dvts", "budgets": []}, "strategies[0](dvts).budgets"),
+    ({"name": "beam_search", "select": "oracle"}, "strategies[0](beam_search).select"),
+    ({"name": "mcts", "unit": "seconds"}, "strategies[0](mcts).unit"),
+    ({"name": "mcts", "temperature": -1.0}, "strategies[0](mcts).temperature"),
+    ({"name": "best_of_n", "n": 0}, "strategies[0](best_of_n).n"),
+    ({"name": "weighted_best_of_n", "scorer": {"name": "nope"}}, "strategies[0](weighted_best_of_n).scorer.name"),
 ])
 def test_bad_parameters_fail_in_one_line_naming_the_field(params, field):
     with pytest.raises(InputError, match="^" + re.escape(field) + ": "):

@@ -253,7 +253,7 @@ def test_presets_fill_in_and_overrides_win(tmp_path):
 
 @pytest.mark.parametrize("reasoning, field", [
     ("o1", "reasoning.preset"), ({"preset": "qwen3", "top_p": 1.5}, "reasoning.top_p"),
-    ({"think_close": ""}, "reasoning.think_open/think_close"), ({"temperature": "hot"}, "reasoning.temperature"),
+    ({"think_close": ""}, "reasoning.think_close"), ({"temperature": "hot"}, "reasoning.temperature"),
     ({"answer_stops": []}, "answer_stops"),
 ])
 def test_bad_reasoning_settings_name_the_field(tmp_path, reasoning, field):
@@ -262,14 +262,14 @@ def test_bad_reasoning_settings_name_the_field(tmp_path, reasoning, field):
 
 
 @pytest.mark.parametrize("strategy, field", [
-    ({"name": "thinking_budget", "budgets": [64, 32]}, "thinking_budget.budgets"),
-    ({"name": "thinking_budget", "budgets": []}, "thinking_budget.budgets"),
-    ({"name": "thinking_budget", "n": 0}, "thinking_budget.n"),
+    ({"name": "thinking_budget", "budgets": [64, 32]}, "strategies[0](thinking_budget).budgets"),
+    ({"name": "thinking_budget", "budgets": []}, "strategies[0](thinking_budget).budgets"),
+    ({"name": "thinking_budget", "n": 0}, "strategies[0](thinking_budget).n"),
     ({"name": "budget_forcing", "min_thinking_tokens": 99, "max_thinking_tokens": 10},
-     "budget_forcing.min_thinking_tokens"),
-    ({"name": "budget_forcing", "max_waits": -1}, "budget_forcing.max_waits"),
-    ({"name": "self_refine", "rounds": -1}, "self_refine.rounds"),
-    ({"name": "self_refine", "top_p": 0}, "self_refine.top_p"),
+     "strategies[0](budget_forcing).min_thinking_tokens"),
+    ({"name": "budget_forcing", "max_waits": -1}, "strategies[0](budget_forcing).max_waits"),
+    ({"name": "self_refine", "rounds": -1}, "strategies[0](self_refine).rounds"),
+    ({"name": "self_refine", "top_p": 0}, "strategies[0](self_refine).top_p"),
 ])
 def test_bad_strategy_parameters_name_the_field(tmp_path, strategy, field):
     with pytest.raises(InputError, match=re.escape(field)):
