@@ -23,3 +23,19 @@ def time_limits_cache(tmp_path_factory, monkeypatch) -> Path:
     path = tmp_path_factory.mktemp("time_limits")
     monkeypatch.setenv("THINKBENCH_TIME_LIMITS_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel pip builds from this checkout (once per session)."""
+    from installed import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The bin folder of a fresh venv with that wheel installed."""
+    from installed import install
+
+    return install(wheel, tmp_path_factory.mktemp("installed") / "venv")
