@@ -12,6 +12,7 @@ def test_the_wheel_carries_tasks_hooks_configs_and_templates_under_thinkbench(wh
     assert "thinkbench/__init__.py" not in names  # a namespace package: other distributions may share it
     expected = [f"thinkbench/tasks/{p.name}" for p in (ROOT / "tasks").iterdir() if p.suffix in (".yaml", ".py")]
     expected += [f"thinkbench/configs/{p.name}" for p in (ROOT / "configs").glob("*.yaml")]
-    expected += [f"thinkbench/reports/templates/{p.name}" for p in (ROOT / "reports" / "templates").iterdir()]
+    expected += [f"thinkbench/{p.relative_to(ROOT)}" for p in (ROOT / "reports" / "templates").rglob("*")
+                 if p.is_file()]
     expected += ["thinkbench/verifiers/code_driver.py", "thinkbench/harness/cli.py"]
     assert len(expected) > 20 and set(expected) <= names, sorted(set(expected) - names)
