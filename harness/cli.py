@@ -28,6 +28,7 @@ def _allow_unjailed_code(args) -> None:
 
 
 def cmd_run(args) -> int:
+    from thinkbench.harness import terminal
     from thinkbench.harness.config import config_file, load_run_config, make_run_config
     from thinkbench.harness.runner import run
     from thinkbench.reports.html import write_report
@@ -58,7 +59,8 @@ def cmd_run(args) -> int:
             data[field] = getattr(args, field)
     config = make_run_config(data, str(config_path) if config_path else "command line")
     run_dir = Path(config.out or Path("runs") / config.name)
-    outcome = run(config, _data_dir(args), run_dir)
+    with terminal.engine_output_to(None if args.verbose else run_dir / "engine.log"):
+        outcome = run(config, _data_dir(args), run_dir)
     print(write_run_files(outcome), end="")
     print(f"report: {write_report(run_dir)}")
     return 0
@@ -192,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--rerun", metavar="RUN_DIR", help="repeat a run from its folder's config.yaml into a new "
                    "folder (default RUN_DIR-rerun)")
     r.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
+    r.add_argument("--verbose", action="store_true", help="show the engine's own output (vLLM's log, warnings) "
+                   "here instead of in RUN_DIR/engine.log")
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("tasks", help="list tasks with their sizes")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from tqdm import tqdm
 
-from thinkbench.harness import provenance
+from thinkbench.harness import provenance, terminal
 from thinkbench.harness.config import RunConfig
 from thinkbench.harness.data import DataUnavailable
 from thinkbench.harness.engine import Engine, GenResult, build_engine
@@ -54,26 +54,54 @@ class RunResult:
 
 
 class Progress:
-    """One line on stderr now and then: requests done, tokens, throughput."""
+    """A progress bar per task x strategy: engine requests done / sent so far, tokens/s, ETA.
 
-    def __init__(self, label: str, total: int) -> None:
-        self.label, self.total, self.done, self.tokens = label, total, 0, 0
-        self.t0 = self.last = time.monotonic()
+    Pool strategies send all their requests at once, so the total and the ETA are exact; chained
+    and search strategies send round after round, and the total grows as they do."""
 
-    def restart(self) -> None:
-        if self.done == 0:
-            self.t0 = self.last = time.monotonic()
+    def __init__(self, label: str) -> None:
+        self.label, self.tokens = label, 0
+        self.bar: tqdm | None = None
 
-    def update(self, result: GenResult) -> None:
-        self.done += 1
+    def sent(self, requests: int) -> None:
+        if self.bar is None:
+            stream = terminal.err()
+            # Redrawn in place on a terminal; a log (CI) gets a line now and then instead of hundreds.
+            self.bar = tqdm(total=requests, desc=self.label, unit="req", file=stream, dynamic_ncols=True,
+                            mininterval=0.5 if stream.isatty() else 30)
+        else:
+            self.bar.total += requests
+            self.bar.refresh()
+
+    def done(self, result: GenResult) -> None:
         self.tokens += sum(o.tokens for o in result.outputs)
-        now = time.monotonic()
-        if now - self.last >= 5 or self.done % max(self.total, 1) == 0:
-            self.last = now
-            rate = self.tokens / max(now - self.t0, 1e-9)
-            # Pool strategies send one request per problem; chained ones send several.
-            print(f"  [{self.label}] {self.done} requests done ({self.total} problems), {self.tokens} tokens, "
-                  f"{rate:.0f} tok/s", file=sys.stderr, flush=True)
+        elapsed = self.bar.format_dict["elapsed"]
+        self.bar.set_postfix_str(f"{self.tokens} tok, {self.tokens / max(elapsed, 1e-9):.0f} tok/s", refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _Metered:
+    """The run's engine as a strategy sees it: what it sends and gets back moves the progress bar
+    (judge questions on the policy model included; stored results never reach the engine)."""
+
+    def __init__(self, engine: Engine, progress: Progress) -> None:
+        self._engine, self._progress = engine, progress
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+    def generate(self, requests, on_result) -> None:
+        self._progress.sent(len(requests))
+
+        def counted(result: GenResult) -> None:
+            on_result(result)  # on disk first, then counted as done
+            self._progress.done(result)
+
+        self._engine.generate(requests, counted)
 
 
 class _Session:
@@ -87,9 +115,13 @@ class _Session:
 
     def get(self) -> Engine:
         if self.engine is None:
-            print(f"starting engine {self.config.engine.kind} with {self.model}", file=sys.stderr, flush=True)
+            log = terminal.engine_log()
+            print(f"starting engine {self.config.engine.kind} with {self.model}"
+                  + (f" (its output: {log})" if log else ""), file=terminal.err(), flush=True)
+            t0 = time.monotonic()
             self.engine = build_engine(self.config.engine.kind, self.model, self.config.engine.settings,
                                        self.config.seed)
+            print(f"engine ready in {time.monotonic() - t0:.0f} s", file=terminal.err(), flush=True)
             self._record(self.engine)
         return self.engine
 
@@ -134,7 +166,7 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
                 problems = task.problems(data_dir, limit)
             except DataUnavailable as e:
                 outcome.skipped[task.name] = str(e)
-                print(f"skipping {task.name}: {e}", file=sys.stderr, flush=True)
+                print(f"skipping {task.name}: {e}", file=terminal.err(), flush=True)
                 continue
             store.save_problems(problems)
             provenance.record_preparation(run_dir, task.name, prepare(task.verifier, problems))
@@ -150,29 +182,26 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
 def _run_one(task: Task, problems, strategy, store: Store, session: _Session, config: RunConfig,
              model: str) -> TaskResult:
     label = f"{task.name}/{strategy.label()}"
-    progress = Progress(label, len(problems))
+    progress = Progress(label)
     generated = 0
 
     def on_result(result: GenResult, meta: RequestMeta) -> None:
         nonlocal generated
         store.save(result, meta)
         generated += 1
-        progress.update(result)
-
-    def engine_for_strategy() -> Engine:
-        engine = session.get()
-        progress.restart()  # throughput should not count the engine's start-up
-        return engine
 
     t0 = time.monotonic()
-    ctx = RunContext(engine=engine_for_strategy, store=store, seed=config.seed, model=model, on_result=on_result,
-                     reasoning=config.reasoning)
-    keys = set(strategy.execute(ctx, problems))
+    ctx = RunContext(engine=lambda: _Metered(session.get(), progress), store=store, seed=config.seed, model=model,
+                     on_result=on_result, reasoning=config.reasoning)
+    try:
+        keys = set(strategy.execute(ctx, problems))
+    finally:
+        progress.close()
     waiting = time.monotonic() - t0
     reused = len(keys) - generated
     if reused:
         store.log("reused", f"{label}: {reused} requests")
-        print(f"  [{label}] reused {reused} finished requests from the run folder", file=sys.stderr, flush=True)
+        print(f"  [{label}] reused {reused} finished requests from the run folder", file=terminal.err(), flush=True)
 
     by_id = {p.id: p for p in problems}
     todo = store.ungraded(task.name, strategy.label())

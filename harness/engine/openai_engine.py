@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import httpx
 
+from thinkbench.harness.engine import ledger
 from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
 from thinkbench.harness.engine.endpoints import Endpoints, backoff_delay, public_url
 from thinkbench.harness.engine.local_model import local_shape
@@ -116,14 +117,17 @@ class OpenAIEngine:
         # Daemon threads: an interrupted run exits at once instead of waiting on answers in flight.
         for i in range(min(self._concurrency, len(requests))):
             threading.Thread(target=worker, name=f"openai-{i}", daemon=True).start()
+        generated = 0
         try:
             for _ in range(len(requests)):
                 result, error = done.get()
                 if error is not None:
                     raise error
+                generated += sum(o.tokens for o in result.outputs)
                 on_result(result)
         finally:
             stop.set()  # on an error, requests waiting to retry give up and queued ones never start
+            ledger.record("tokens", kind="openai", tokens=generated)
 
     def close(self) -> None:
         self._closed.set()

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Callable, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Callable, Iterator, Sequence
 
+from thinkbench.harness import processes
+from thinkbench.harness.engine import cpu_settings, ledger
 from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
 from thinkbench.harness.engine.chat_text import TokenizerText
 from thinkbench.harness.engine.vllm_settings import LLM_SETTINGS as _LLM_SETTINGS  # what vllm.LLM may be given
@@ -20,34 +24,78 @@ def on_cpu() -> bool:
     return not torch.cuda.is_available()
 
 
+@dataclass
+class Started:
+    llm: object  # vllm.LLM
+    record: dict  # what engine.json keeps about the start: settings, the choices for this CPU, seconds
+    processes: list  # vLLM's engine-core and worker processes, where it made any
+
+
+def start_llm(model: str, settings: dict, seed: int, kv_gib: float, kind: str, **llm_args) -> Started:
+    """`vllm.LLM` with `settings` completed for this machine (on a CPU: from its flags)."""
+    # INFO: start-up timings are worth having in engine.log, where vLLM's lines go.
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
+    settings, environ, chosen = dict(settings), {}, {}
+    cpu = on_cpu()
+    if cpu:
+        choice = cpu_settings.choose(settings, cpu_settings.cpu_flags(), os.environ)
+        settings, chosen = choice.settings, choice.record()
+        # The CPU backend sizes its KV cache from this variable; the GPU-style fraction of memory
+        # fails on small machines.
+        environ = {**choice.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_gib)}
+    from vllm import LLM
+
+    t0 = time.monotonic()
+    with _vllm_environ(environ), processes.ended_on_failure() as started:
+        llm = LLM(model=model, seed=seed, **llm_args, **settings)
+    seconds = round(time.monotonic() - t0, 1)
+    ledger.record("start", kind=kind, model=model, seconds=seconds)
+    return Started(llm, {"cpu": cpu, "vllm_settings": settings, **chosen, "start_seconds": seconds}, started())
+
+
+@contextmanager
+def _vllm_environ(values: dict[str, str]) -> Iterator[None]:
+    """`values` in the environment while vLLM starts (it reads them then), the previous ones after.
+    An in-process engine freezes vLLM's view of the environment; it is thawed again so that the
+    next engine of this process (a reward model beside the policy) reads its own values."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        from vllm import envs
+
+        envs.disable_envs_cache()
+
+
+def shutdown(started: Started) -> None:
+    core = getattr(started.llm.llm_engine, "engine_core", None)
+    if core is not None and hasattr(core, "shutdown"):
+        core.shutdown()
+    processes.end(started.processes)
+
+
 class VLLMEngine(TokenizerText):
     def __init__(self, model: str, settings: dict, seed: int) -> None:
         unknown = set(settings) - _LLM_SETTINGS
         if unknown:
             raise InputError(f"engine: unknown setting(s) {', '.join(sorted(unknown))} "
                              f"(known: {', '.join(sorted(_LLM_SETTINGS))})")
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
         settings = dict(settings)
-        self.cpu = on_cpu()
         kv_gib = settings.pop("kv_cache_gib", 4)
-        if self.cpu:
-            # The CPU backend sizes its KV cache from this variable; the GPU-style fraction of memory
-            # fails on small machines.
-            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kv_gib))
+        kv_gib = os.environ.get("VLLM_CPU_KVCACHE_SPACE", kv_gib)  # the variable, where set, wins
         settings.setdefault("max_model_len", 4096)
-        if self.cpu:
-            # A prompt prefilled in chunks makes vLLM rewind the seeded sampler's generator, which
-            # the CPU generator cannot do ("CPU Generator does not use offset"): the engine dies.
-            # Whole-prompt prefills keep per-request seeds, and with them exact resumes, working.
-            settings.setdefault("enable_chunked_prefill", False)
-            settings.setdefault("max_num_batched_tokens", max(settings["max_model_len"], 8192))
-        from vllm import LLM
-
-        self._llm = LLM(model=model, seed=seed, enable_prefix_caching=True, **settings)
+        self._started = start_llm(model, settings, seed, kv_gib, "vllm", enable_prefix_caching=True)
+        self._llm = self._started.llm
+        self.cpu = self._started.record["cpu"]
         self._tokenizer = self._llm.get_tokenizer()
         hf_config = self._llm.llm_engine.model_config.hf_config
-        self.info = EngineInfo(kind="vllm", model=model, shape=model_shape(hf_config),
-                               extra={"cpu": self.cpu, "vllm_settings": settings})
+        self.info = EngineInfo(kind="vllm", model=model, shape=model_shape(hf_config), extra=self._started.record)
         self._counter = 0
 
     def _sampling_params(self, request: GenRequest):
@@ -65,28 +113,36 @@ class VLLMEngine(TokenizerText):
     def generate(self, requests: Sequence[GenRequest], on_result: Callable[[GenResult], None]) -> None:
         engine = self._llm.llm_engine
         started: dict[str, tuple[str, float]] = {}
-        for request in requests:
-            self._counter += 1
-            rid = f"{self._counter}"
-            started[rid] = (request.key, time.monotonic())
-            engine.add_request(rid, self._prompt(request), self._sampling_params(request))
-        while engine.has_unfinished_requests():
-            for out in engine.step():
-                if not out.finished:
-                    continue
-                key, t0 = started.pop(out.request_id)
-                outputs = tuple(_output(o) for o in sorted(out.outputs, key=lambda o: o.index))
-                on_result(GenResult(key=key, prompt_tokens=len(out.prompt_token_ids or ()),
-                                    cached_prompt_tokens=out.num_cached_tokens, outputs=outputs,
-                                    wall_seconds=time.monotonic() - t0))
+        generated = 0
+        try:
+            for request in requests:
+                self._counter += 1
+                rid = f"{self._counter}"
+                started[rid] = (request.key, time.monotonic())
+                engine.add_request(rid, self._prompt(request), self._sampling_params(request))
+            while engine.has_unfinished_requests():
+                for out in engine.step():
+                    if not out.finished:
+                        continue
+                    key, t0 = started.pop(out.request_id)
+                    outputs = tuple(_output(o) for o in sorted(out.outputs, key=lambda o: o.index))
+                    generated += sum(o.tokens for o in outputs)
+                    on_result(GenResult(key=key, prompt_tokens=len(out.prompt_token_ids or ()),
+                                        cached_prompt_tokens=out.num_cached_tokens, outputs=outputs,
+                                        wall_seconds=time.monotonic() - t0))
+        except BaseException:
+            # Interrupted: what is still running must not surface in the next call on this engine
+            # (a dead engine cannot abort; the original error is the one to see).
+            with suppress(Exception):
+                engine.abort_request(list(started))
+            raise
+        finally:
+            ledger.record("tokens", kind="vllm", tokens=generated)
         if started:
             print(f"warning: {len(started)} request(s) ended without output", file=sys.stderr)
 
     def close(self) -> None:
-        engine = getattr(self._llm, "llm_engine", None)
-        shutdown = getattr(engine, "engine_core", None)
-        if shutdown is not None and hasattr(shutdown, "shutdown"):
-            shutdown.shutdown()
+        shutdown(self._started)
 
 
 def _output(o) -> GenOutput:

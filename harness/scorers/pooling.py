@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -71,23 +70,13 @@ class PoolingModel:
 
     def llm(self):
         if self._llm is None:
-            from thinkbench.harness.engine.vllm_engine import model_shape, on_cpu
-            from vllm import LLM
+            from thinkbench.harness.engine.vllm_engine import model_shape, start_llm
 
             settings = dict(self.settings)
-            kv_gib = settings.pop("kv_cache_gib", 1)
+            kv_gib = settings.pop("kv_cache_gib", 1)  # its own KV cache, whatever the policy engine has
             settings.setdefault("max_model_len", 4096)
-            saved = os.environ.get("VLLM_CPU_KVCACHE_SPACE")
-            if on_cpu():
-                # Its own KV cache size, whatever the policy engine set for itself.
-                os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(kv_gib)
-            try:
-                self._llm = LLM(model=self.model, runner="pooling", seed=self.seed, **settings)
-            finally:
-                if saved is None:
-                    os.environ.pop("VLLM_CPU_KVCACHE_SPACE", None)
-                else:
-                    os.environ["VLLM_CPU_KVCACHE_SPACE"] = saved
+            self._started = start_llm(self.model, settings, self.seed, kv_gib, "pooling", runner="pooling")
+            self._llm = self._started.llm
             self.shape = model_shape(self._llm.llm_engine.model_config.hf_config)
         return self._llm
 
@@ -104,7 +93,7 @@ class PoolingModel:
 
     def close(self) -> None:
         if self._llm is not None:
-            core = getattr(self._llm.llm_engine, "engine_core", None)
-            if core is not None and hasattr(core, "shutdown"):
-                core.shutdown()
+            from thinkbench.harness.engine.vllm_engine import shutdown
+
+            shutdown(self._started)
             self._llm = None

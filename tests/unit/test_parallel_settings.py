@@ -22,7 +22,8 @@ def test_tensor_and_pipeline_parallel_settings_reach_vllm(monkeypatch):
         def get_tokenizer(self):
             return None
 
-    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM))
+    envs = types.SimpleNamespace(disable_envs_cache=lambda: None)
+    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, envs=envs))
     settings = {"tensor_parallel_size": 4, "pipeline_parallel_size": 2, "distributed_executor_backend": "ray"}
     engine = build_engine("vllm", "some/model", settings, seed=3)
     assert {k: received[k] for k in settings} == settings and received["seed"] == 3

@@ -85,3 +85,15 @@ def test_greedy_reports_accuracy_only(tmp_path):
                  engine=FakeEngine()).results[0]
     assert [(p.metric, p.k) for p in result.points] == [("accuracy", 1)]
     assert result.samples == 3
+
+
+def test_progress_bars_count_the_engine_requests_of_each_task_and_strategy(tmp_path, capsys):
+    strategies = [{"name": "sample", "n": 2}, {"name": "best_of_n", "n": 2, "scorer": {"name": "llm_judge"}}]
+    run(_config(tmp_path, per_level=3, strategies=strategies), None, tmp_path / "run", engine=FakeEngine())
+    err = capsys.readouterr().err
+    last = {label: line for line in err.replace("\r", "\n").splitlines() for label in ("arith/sample", "arith/best_of_n")
+            if line.startswith(label)}
+    assert "3/3" in last["arith/sample"] and "tok/s" in last["arith/sample"]
+    # The judge's questions go to the same engine: sent and done alike.
+    done, total = last["arith/best_of_n"].split("|")[2].split()[0].split("/")
+    assert done == total and int(total) > 3
