@@ -6,13 +6,16 @@ the engine part owns the whole machine while it generates.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench import engine_speed
 from bench.figures import Figure, check, table
+from thinkbench.harness.engine.cpu_settings import RECORDED_FLAGS, cpu_flags
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -95,6 +98,16 @@ def engine_figures(e: dict) -> list[Figure]:
     ] + [Figure(**f) for f in e.get("extra", [])]
 
 
+def speed_figures(s: dict) -> list[Figure]:
+    if "error" in s:
+        return [Figure("engine", "engine speed part failed", None, "", note=s["error"])]
+    settings = ", ".join(f"{k}={v}" for k, v in s["settings"].items())
+    flags = f"CPU flags: {' '.join(s['cpu_flags']) or 'none of note'}; {settings}"
+    return [Figure("engine", "engine start-up, SmolLM2-135M", s["engine_startup_seconds"], "s", "", flags)] + [
+        Figure("engine", f"generation, {n} prompt(s) x {engine_speed.TOKENS} tokens", rate, "tok/s", "", flags)
+        for n, rate in s["generation"].items()]
+
+
 def sandbox_figures(s: dict) -> list[Figure]:
     if "skipped" in s or "error" in s:
         return [Figure("sandbox", "HumanEval canonical executions", None, "", note=s.get("skipped", s.get("error")))]
@@ -104,11 +117,15 @@ def sandbox_figures(s: dict) -> list[Figure]:
 
 def main() -> int:
     t0 = time.time()
-    figures = pool_figures(_part("bench.pool")) + long_trace_figures(_part("bench.long_traces")) + \
+    speed = _part("bench.engine_speed")
+    figures = speed_figures(speed) + pool_figures(_part("bench.pool")) + long_trace_figures(_part("bench.long_traces")) + \
         sandbox_figures(_part("bench.sandbox_bench")) + engine_figures(_part("bench.engine_bench"))
+    flags = speed.get("cpu_flags", [f for f in RECORDED_FLAGS if f in cpu_flags()])
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"CPU flags: {' '.join(flags) or 'none of note'}")
     print(table(figures))
     RESULTS.write_text(json.dumps({"machine": {"platform": platform.platform(), "processor": platform.processor(),
-                                               "cpus": len(__import__("os").sched_getaffinity(0))},
+                                               "cpus": len(os.sched_getaffinity(0)), "cpu_flags": flags},
                                    "seconds": time.time() - t0,
                                    "figures": [f.__dict__ for f in figures]}, indent=2) + "\n")
     print(f"\nwritten {RESULTS}")

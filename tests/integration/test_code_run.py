@@ -17,11 +17,11 @@ CATEGORIES = ("passed", "failed", "timeout", "memory limit", "runtime error", "s
 
 @pytest.mark.skipif(not sandbox.sandbox_available(), reason="needs bubblewrap (bwrap)")
 def test_humaneval_on_the_embedded_model_gives_pass_at_k_with_intervals(engine, data_dir, tmp_path):
-    config = make_run_config({"name": "code-it", "tasks": [{"name": "humaneval", "limit": 4}],
-                              "strategies": [{"name": "sample", "n": 4, "max_tokens": 192}]}, "test")
+    config = make_run_config({"name": "code-it", "tasks": [{"name": "humaneval", "limit": 2}],
+                              "strategies": [{"name": "sample", "n": 4, "max_tokens": 160}]}, "test")
     outcome = run(config, data_dir, tmp_path / "run", engine=engine)
     (result,) = outcome.results
-    assert (result.task, result.problems, result.samples) == ("humaneval", 4, 16)
+    assert (result.task, result.problems, result.samples) == ("humaneval", 2, 8)
 
     pass_at = {p.k: p for p in result.points if p.metric == "pass@k"}
     assert set(pass_at) == {1, 2, 4}
@@ -31,7 +31,7 @@ def test_humaneval_on_the_embedded_model_gives_pass_at_k_with_intervals(engine, 
 
     with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
         graded = db.execute("SELECT extracted, correct, verdict_reason FROM completions").fetchall()
-    assert len(graded) == 16
+    assert len(graded) == 8
     for extracted, correct, reason in graded:
         assert reason.split(":")[0] in CATEGORIES, reason
         assert bool(correct) == (reason == "passed")

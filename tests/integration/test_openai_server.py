@@ -45,8 +45,8 @@ def test_render_logprobs_and_cached_tokens_through_a_real_server(vllm_server, mo
 def test_a_run_survives_its_server_being_killed_and_restarted(vllm_server, tmp_path, caplog):
     out = tmp_path / "run"
     config = make_run_config({
-        "name": "served", "out": str(out), "tasks": [{"name": "arith", "limit": 10}],
-        "strategies": [{"name": "sample", "n": 4, "max_tokens": 48}],
+        "name": "served", "out": str(out), "tasks": [{"name": "arith", "limit": 6}],
+        "strategies": [{"name": "sample", "n": 2, "max_tokens": 32}],
         "engine": {"kind": "openai", "settings": {
             # Two at a time, so that requests finish one after another and the kill lands mid-run;
             # retries enough to outlast a restart.
@@ -55,7 +55,7 @@ def test_a_run_survives_its_server_being_killed_and_restarted(vllm_server, tmp_p
     killed_at = []
 
     def kill_and_restart() -> None:
-        while _finished(out) < 3:
+        while _finished(out) < 2:
             time.sleep(0.1)
         killed_at.append(_finished(out))
         vllm_server.kill()
@@ -66,18 +66,18 @@ def test_a_run_survives_its_server_being_killed_and_restarted(vllm_server, tmp_p
     with caplog.at_level(logging.WARNING, logger="thinkbench.harness.engine.openai_engine"):
         (result,) = run(config, None, out).results
     chaos.join(timeout=600)
-    assert killed_at and 3 <= killed_at[0] < 10, "the server should have been killed mid-run"
+    assert killed_at and 2 <= killed_at[0] < 6, "the server should have been killed mid-run"
     assert any("retry" in r.getMessage() for r in caplog.records), "the run should have felt the kill"
 
-    # Nothing lost: every problem has its 4 samples. Nothing twice: one request row per problem
+    # Nothing lost: every problem has its 2 samples. Nothing twice: one request row per problem
     # (the store refuses a second row for a key, which would have failed the run).
-    assert result.generated_requests == 10 and result.samples == 40
+    assert result.generated_requests == 6 and result.samples == 12
     with sqlite3.connect(out / "store.sqlite") as db:
-        assert db.execute("SELECT count(*), count(DISTINCT problem_id) FROM requests").fetchone() == (10, 10)
+        assert db.execute("SELECT count(*), count(DISTINCT problem_id) FROM requests").fetchone() == (6, 6)
         samples = db.execute("SELECT key, group_concat(sample) FROM completions GROUP BY key").fetchall()
         tokens = db.execute("SELECT min(generated_tokens), max(generated_tokens) FROM completions").fetchone()
-    assert len(samples) == 10 and all(sorted(s.split(",")) == ["0", "1", "2", "3"] for _, s in samples)
-    assert 0 < tokens[0] and tokens[1] <= 48
+    assert len(samples) == 6 and all(sorted(s.split(",")) == ["0", "1"] for _, s in samples)
+    assert 0 < tokens[0] and tokens[1] <= 32
 
     again = run(config, None, out).results[0]
-    assert again.reused_requests == 10 and again.generated_requests == 0
+    assert again.reused_requests == 6 and again.generated_requests == 0

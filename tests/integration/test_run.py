@@ -1,4 +1,5 @@
-"""User-level runs on the real engine: `thinkbench run`, killed and resumed, and `thinkbench score`."""
+"""User-level runs on the real engine: the run folder, `thinkbench run` stopped with SIGTERM (no
+process left, a quiet terminal, a resume that matches an uninterrupted run), and `thinkbench score`."""
 import dataclasses
 import json
 import os
@@ -9,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
+import yaml
+from workloads import ENGINE_SETTINGS, SMALL_RUN
 
 from thinkbench.harness.config import make_run_config
 from thinkbench.harness.runner import run
@@ -18,14 +22,7 @@ from thinkbench.harness.store import unpack_text
 pytestmark = pytest.mark.integration
 
 THINKBENCH = [sys.executable, "-m", "thinkbench.harness.cli"]
-# Few sequences at a time, so requests finish one after another and a kill lands mid-run.
-SLOW_CONFIG = "tasks: [{name: arith, limit: 10}]\nengine: {settings: {max_num_seqs: 4, kv_cache_gib: 1}}\n"
-ARGS = ["--n", "4", "--max-tokens", "48"]
-
-
-def _config(out: Path):
-    return make_run_config({"name": "it", "out": str(out), "tasks": [{"name": "arith", "limit": 10}],
-                            "strategies": [{"name": "sample", "n": 4, "max_tokens": 48}]}, "test")
+SAMPLES = SMALL_RUN["tasks"][0]["limit"] * SMALL_RUN["strategies"][0]["n"]
 
 
 def _texts(run_dir: Path) -> dict:
@@ -41,59 +38,76 @@ def _finished(run_dir: Path) -> int:
         return 0
 
 
-def test_a_run_on_the_embedded_model_writes_the_run_folder(engine, tmp_path):
-    outcome = run(_config(tmp_path / "run"), None, tmp_path / "run", engine=engine)
+def test_a_run_on_the_embedded_model_writes_the_run_folder(small_run):
+    outcome, out = small_run
     (result,) = outcome.results
-    assert result.samples == 40 and result.generated_requests == 10
-    assert 0 < result.mean_generated_tokens <= 4 * 48
+    assert result.samples == SAMPLES and result.generated_requests == SAMPLES // 4
+    assert 0 < result.mean_generated_tokens <= 4 * 40
     assert {(p.metric, p.k) for p in result.points} >= {("pass@k", 1), ("pass@k", 4), ("maj@k", 4)}
     top = next(p for p in result.points if p.metric == "pass@k" and p.k == 4)
     assert top.compute["prompt_tokens"] > 20 and top.compute["flops"] > 0
     assert top.compute["generated_tokens"] == pytest.approx(result.mean_generated_tokens)
-    from thinkbench.reports.run_files import write_run_files
+    assert "pass@4" in (out / "summary.txt").read_text()
+    assert json.loads((out / "metrics.json").read_text())["results"][0]["samples"] == SAMPLES
+    engine = json.loads((out / "engine.json").read_text())
+    assert engine["extra"]["start_seconds"] > 0
+    if engine["extra"]["cpu"]:  # the settings chosen for this CPU, each with its reason
+        assert "enforce_eager" in engine["extra"]["chosen_for_cpu"]
+        assert engine["extra"]["vllm_settings"]["enable_chunked_prefill"] is False
 
-    text = write_run_files(outcome)
-    assert "arith" in text and "pass@4" in text
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["results"][0]["samples"] == 40
 
-
-def test_a_killed_run_resumes_without_regenerating_and_matches_an_uninterrupted_one(engine, tmp_path):
-    out = tmp_path / "killed"
-    config = tmp_path / "slow.yaml"
-    config.write_text(SLOW_CONFIG)
-    command = THINKBENCH + ["run", str(config)] + ARGS + ["--out", str(out)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(command, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while _finished(out) < 3 and proc.poll() is None and time.monotonic() < deadline:
+def test_sigterm_ends_every_process_of_a_run_and_the_run_resumes_as_if_uninterrupted(engine, small_run, tmp_path):
+    reference = small_run[1]
+    out = tmp_path / "stopped"
+    config = tmp_path / "run.yaml"
+    # Few sequences at a time, so that requests finish one after another and the signal lands mid-run.
+    config.write_text(yaml.safe_dump({**SMALL_RUN, "engine": {"settings": {**ENGINE_SETTINGS, "max_num_seqs": 4}}}))
+    # vLLM's multiprocess layout (the one GPUs get): an engine-core and a worker process that must
+    # not outlive the run.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "1"}
+    proc = subprocess.Popen(THINKBENCH + ["run", str(config), "--out", str(out)], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while _finished(out) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)  # the CLI and vLLM's engine processes, mid-run
-    proc.wait()
+    engine_processes = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGTERM)  # to the CLI alone, as a scheduler or `kill` would
+    stdout, stderr = proc.communicate(timeout=120)
+    psutil.wait_procs(engine_processes, timeout=30)
+    left = [p for p in psutil.process_iter(["pid"]) if _in_group(p, proc.pid)]
+    try:
+        assert engine_processes, "vLLM's engine processes should have been running"
+        assert not left, f"left running: {[p.info for p in left]}"
+    finally:
+        for p in left:
+            p.kill()
+    assert proc.returncode != 0 and "Traceback" not in stderr, stderr[-2000:]
+    # A quiet terminal: thinkbench's own lines; vLLM's went to engine.log.
+    assert "starting engine" in stderr and "INFO" not in stderr and "WARNING" not in stderr, stderr[-2000:]
+    assert "vLLM" in (out / "engine.log").read_text()
+
     before = _finished(out)
-    assert 3 <= before < 10, "the run should have been killed halfway"
+    assert 2 <= before < SAMPLES // 4, "the run should have been stopped halfway"
     texts_before = _texts(out)
-
-    resumed = subprocess.run(command, env=env, capture_output=True, text=True,
-                             timeout=600)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"reused {before} finished requests" in resumed.stdout
+    resumed = run(make_run_config({**SMALL_RUN, "out": str(out)}, "test"), None, out, engine=engine).results[0]
+    assert resumed.reused_requests == before and resumed.generated_requests == SAMPLES // 4 - before
     texts_after = _texts(out)
-    assert len(texts_after) == 40
     assert {k: texts_after[k] for k in texts_before} == texts_before
-
-    reference = tmp_path / "reference"
-    run(_config(reference), None, reference, engine=engine)
-    assert _texts(reference) == texts_after
-    ours = json.loads((out / "metrics.json").read_text())["results"][0]["points"]
-    again = run(_config(reference), None, reference, engine=engine).results[0].points
-    assert ours == json.loads(json.dumps([dataclasses.asdict(p) for p in again]))
+    assert texts_after == _texts(reference)
+    ours = [dataclasses.asdict(p) for p in resumed.points]
+    assert ours == [dataclasses.asdict(p) for p in small_run[0].results[0].points]
 
 
-def test_score_grades_completions_of_a_real_run(engine, tmp_path):
-    outcome = run(_config(tmp_path / "run"), None, tmp_path / "run", engine=engine)
-    with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
+def _in_group(process: psutil.Process, group: int) -> bool:
+    try:
+        return os.getpgid(process.info["pid"]) == group
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def test_score_grades_completions_of_a_real_run(small_run, tmp_path):
+    outcome, out = small_run
+    with sqlite3.connect(out / "store.sqlite") as db:
         rows = [{"problem_id": pid, "completion": unpack_text(text), "finish_reason": finish} for pid, text, finish in
                 db.execute("SELECT problem_id, text, finish_reason FROM completions ORDER BY key, sample")]
     predictions = tmp_path / "p.jsonl"
@@ -102,6 +116,6 @@ def test_score_grades_completions_of_a_real_run(engine, tmp_path):
                                         "--out", str(tmp_path / "scored")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     verdicts = [json.loads(line) for line in (tmp_path / "scored" / "verdicts.jsonl").read_text().splitlines()]
-    assert len(verdicts) == len(rows) == 40
+    assert len(verdicts) == len(rows) == SAMPLES
     pass1 = next(p for p in outcome.results[0].points if p.metric == "pass@k" and p.k == 1)
-    assert sum(v["correct"] for v in verdicts) / 40 == pytest.approx(pass1.value)
+    assert sum(v["correct"] for v in verdicts) / SAMPLES == pytest.approx(pass1.value)
