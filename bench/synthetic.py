@@ -6,7 +6,7 @@ import random
 from typing import Sequence
 
 from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
-from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.types import ModelShape
 
 _FILLER = ("First, let us restate the problem and collect what is given. We then set up the relevant "
            "equation and simplify step by step, checking each intermediate value. ")

@@ -66,6 +66,23 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_rescore(args) -> int:
+    _allow_unjailed_code(args)
+    from thinkbench.harness.config import load_run_config, make_run_config
+    from thinkbench.reports.run_files import write_run_files
+    from thinkbench.harness.runner import run
+    from thinkbench.reports.html import write_report
+
+    run_dir = Path(args.run_dir)
+    config_path = run_dir / "config.yaml"
+    if not config_path.exists():
+        raise InputError(f"{config_path}: not found (is {run_dir} a run folder?)")
+    config = make_run_config({**load_run_config(config_path), "out": str(run_dir)}, str(config_path))
+    print(write_run_files(run(config, _data_dir(args), run_dir, rescore=True)), end="")
+    print(f"report: {write_report(run_dir)}")
+    return 0
+
+
 def cmd_tasks(args) -> int:
     from thinkbench.harness.data import DataUnavailable
     from thinkbench.harness.task import available_tasks, load_task
@@ -165,8 +182,9 @@ def cmd_gate(args) -> int:
     def path(value: str | None) -> Path | None:
         return Path(value) if value else None
 
-    return gate.main(path(args.baseline), Path(args.candidate), args.max_drop, args.alpha, path(args.junit),
-                     path(args.markdown), path(args.save_baseline))
+    settings = gate.GateSettings(args.max_drop, args.alpha, args.per_point_alpha)
+    return gate.main(path(args.baseline), Path(args.candidate), settings, path(args.junit), path(args.markdown),
+                     path(args.save_baseline))
 
 
 UNSAFE_HELP = ("where bubblewrap is missing, run code tasks' generated code without a jail "
@@ -197,6 +215,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--verbose", action="store_true", help="show the engine's own output (vLLM's log, warnings) "
                    "here instead of in RUN_DIR/engine.log")
     r.set_defaults(func=cmd_run)
+
+    rs = sub.add_parser("rescore", help="grade, group votes and compute every metric again from a run folder's "
+                        "store, generating nothing (e.g. a folder of thinkbench 0.1.0)")
+    rs.add_argument("run_dir")
+    rs.add_argument("--data-dir", help="the dataset mirror the run read its problems from")
+    rs.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
+    rs.set_defaults(func=cmd_rescore)
 
     t = sub.add_parser("tasks", help="list tasks with their sizes")
     t.add_argument("--data-dir")
@@ -236,12 +261,16 @@ def parser() -> argparse.ArgumentParser:
     lb.set_defaults(func=cmd_leaderboard)
 
     g = sub.add_parser("gate", help="CI gate: exit 1 when a candidate run drops significantly below a baseline",
-                       description="Paired comparison per task, strategy and budget. Exit 0 pass, 1 a drop larger "
-                       "than --max-drop that is significant at --alpha, 2 bad input (e.g. different problem sets).")
+                       description="Paired comparison per task, strategy and budget, with the smallest drop each can "
+                       "detect. Exit 0 pass, 1 a drop larger than --max-drop that is significant at --alpha (Holm's "
+                       "correction over all points), 2 bad input (e.g. different problem sets).")
     g.add_argument("--baseline", help="baseline run folder, or a JSON written by --save-baseline")
     g.add_argument("--candidate", required=True, metavar="RUN_DIR")
     g.add_argument("--max-drop", type=float, default=0.02, dest="max_drop", help="tolerated drop (default 0.02)")
-    g.add_argument("--alpha", type=float, default=0.05, help="significance level per comparison (default 0.05)")
+    g.add_argument("--alpha", type=float, default=0.05,
+                   help="chance of any false alarm over all compared points (Holm; default 0.05)")
+    g.add_argument("--per-point-alpha", action="store_true", dest="per_point_alpha",
+                   help="test each point at --alpha on its own (more power, more false alarms over many points)")
     g.add_argument("--junit", help="JUnit XML output (default RUN_DIR/gate.xml)")
     g.add_argument("--markdown", help="Markdown summary output (default RUN_DIR/gate.md)")
     g.add_argument("--save-baseline", metavar="OUT.json", dest="save_baseline",

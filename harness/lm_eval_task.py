@@ -28,7 +28,7 @@ from thinkbench.harness.data import DataUnavailable, _hub_reachable, mirror_path
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.task import FieldMap, Task, TaskSpec
 from thinkbench.harness.validate import build
-from thinkbench.verifiers import Verdict
+from thinkbench.verifiers import SameByForm, Verdict
 
 OWN_METRIC = "lm_eval"  # the `verifier` that means: lm-eval's filter pipeline and metric
 PREFIX = "lm_eval:"  # task names like lm_eval:gsm8k
@@ -174,7 +174,7 @@ def _mirror_data_files(config: dict, data_dir: Path | None) -> dict:
     return {"dataset_kwargs": {**kwargs, "data_files": moved}}
 
 
-class LmEvalVerifier:
+class LmEvalVerifier(SameByForm):
     """Grades with the task's own filter pipeline (answer extraction) and metric."""
 
     name = OWN_METRIC

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 from tqdm import tqdm
@@ -14,43 +14,17 @@ from tqdm import tqdm
 from thinkbench.harness import provenance, terminal
 from thinkbench.harness.config import RunConfig
 from thinkbench.harness.data import DataUnavailable
+from thinkbench.harness.errors import InputError
 from thinkbench.harness.engine import Engine, GenResult, build_engine
-from thinkbench.harness.metrics.compute import ModelShape
-from thinkbench.harness.metrics.pool import MetricPoint
 from thinkbench.harness.metrics.views import view_points
 from thinkbench.harness.models import resolve_model
+from thinkbench.harness.results import RunResult, TaskResult
 from thinkbench.harness.store import RequestMeta, Store
 from thinkbench.harness.strategies import build_strategy
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.task import Task, load_task
-from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
-
-
-@dataclass
-class TaskResult:
-    task: str
-    strategy: str
-    problems: int
-    problems_sha256: str
-    samples: int
-    reused_requests: int
-    generated_requests: int
-    points: list[MetricPoint]
-    no_answer_rate: float
-    mean_generated_tokens: float  # per problem, all samples
-    generation_seconds: float  # wall time spent waiting on the engine in this invocation
-    lengths: dict | None = None  # thinking and answer tokens by verdict (Strategy.lengths)
-    # Per weaker reading of the verdicts (code with extended tests: "base"), how many samples pass it
-    # and how many of those the full verdict rejects; its points are among `points` as "<name>:<metric>".
-    views: dict[str, dict] = field(default_factory=dict)
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    results: list[TaskResult] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # task -> why
-    engine_info: dict | None = None
+from thinkbench.harness.types import ModelShape, Problem
+from thinkbench.verifiers.grading import grade_all, prepare, verdict_views, vote_groups
 
 
 class Progress:
@@ -107,13 +81,17 @@ class _Metered:
 class _Session:
     """The engine of a run, built on first need, and what the run folder keeps about it."""
 
-    def __init__(self, config: RunConfig, model: str, run_dir: Path, engine: Engine | None) -> None:
-        self.config, self.model, self.run_dir = config, model, run_dir
+    def __init__(self, config: RunConfig, model: str, run_dir: Path, engine: Engine | None, rescore: bool) -> None:
+        self.config, self.model, self.run_dir, self.rescore = config, model, run_dir, rescore
         self.engine, self.owns_engine = engine, engine is None
         if engine is not None:
             self._record(engine)
 
     def get(self) -> Engine:
+        if self.engine is None and self.rescore:
+            raise InputError(f"{self.run_dir}: the store lacks requests this config needs, so it cannot be re-scored "
+                             f"without generating; run `thinkbench run {self.run_dir / 'config.yaml'} --out "
+                             f"{self.run_dir}` to finish it")
         if self.engine is None:
             log = terminal.engine_log()
             print(f"starting engine {self.config.engine.kind} with {self.model}"
@@ -142,9 +120,12 @@ class _Session:
             self.engine.close()
 
 
-def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine | None = None) -> RunResult:
+def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine | None = None,
+        rescore: bool = False) -> RunResult:
     """Run every task x strategy. An `engine` passed in is used as it is and left open (tests and
-    notebooks reuse one); otherwise one is built on first need and closed at the end."""
+    notebooks reuse one); otherwise one is built on first need and closed at the end. `rescore`: a
+    finished run folder graded, grouped and scored again from its store alone; no engine is started,
+    and its config and provenance stay those of the run that generated it."""
     # Everything the config names is checked before the model is resolved or any data is loaded.
     strategies = [build_strategy(s, f"strategies[{i}]") for i, s in enumerate(config.strategies)]
     tasks: list[tuple[Task, int | None]] = []
@@ -153,12 +134,13 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
         tasks.append((task.with_options(entry.options) if entry.options else task, entry.limit))
     model = resolve_model(config.model)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False))
-    (run_dir / "provenance.json").write_text(json.dumps(
-        {**provenance.environment(), "model": provenance.model_fingerprint(model)}, indent=2) + "\n")
+    if not rescore:
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False))
+        (run_dir / "provenance.json").write_text(json.dumps(
+            {**provenance.environment(), "model": provenance.model_fingerprint(model)}, indent=2) + "\n")
 
     store = Store(run_dir / "store.sqlite")
-    session = _Session(config, model, run_dir, engine)
+    session = _Session(config, model, run_dir, engine, rescore)
     outcome = RunResult(run_dir)
     try:
         for task, limit in tasks:
@@ -177,6 +159,21 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
         store.close()
     outcome.engine_info = session.info()
     return outcome
+
+
+def _grade(task: Task, label: str, problems: Sequence[Problem], store: Store) -> None:
+    """Verdicts for the strategy's ungraded samples, then vote groups for its ungrouped answers."""
+    by_id = {p.id: p for p in problems}
+    todo = store.ungraded(task.name, label)
+    verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text, _ in todo],
+                         choices=[by_id[pid].meta.get("choices") for _, _, pid, _, _ in todo],
+                         truncated=[finish == "length" for *_, finish in todo])
+    store.set_verdicts((key, sample, v.extracted, v.correct, v.reason)
+                       for (key, sample, *_), v in zip(todo, verdicts))
+    answers = store.ungrouped(task.name, label)
+    groups = vote_groups(task.verifier, [(pid, extracted) for _, _, pid, extracted in answers],
+                         store.vote_groups(task.name, label))
+    store.set_votes((key, sample, group) for (key, sample, *_), group in zip(answers, groups))
 
 
 def _run_one(task: Task, problems, strategy, store: Store, session: _Session, config: RunConfig,
@@ -203,14 +200,7 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         store.log("reused", f"{label}: {reused} requests")
         print(f"  [{label}] reused {reused} finished requests from the run folder", file=terminal.err(), flush=True)
 
-    by_id = {p.id: p for p in problems}
-    todo = store.ungraded(task.name, strategy.label())
-    verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text, _ in todo],
-                         choices=[by_id[pid].meta.get("choices") for _, _, pid, _, _ in todo],
-                         truncated=[finish == "length" for *_, finish in todo])
-    store.set_verdicts((key, sample, v.extracted, v.correct, v.reason)
-                       for (key, sample, *_), v in zip(todo, verdicts))
-
+    _grade(task, strategy.label(), problems, store)
     rows = [r for r in store.completions(task.name, strategy.label()) if r.key in keys]
     shape = session.shape()
     more_points, views = view_points(rows, verdict_views(task.verifier, [p.gold for p in problems]),

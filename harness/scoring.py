@@ -7,13 +7,14 @@ from pathlib import Path
 
 from thinkbench.harness.data import iter_jsonl
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
-from thinkbench.harness.metrics.views import view_points
-from thinkbench.harness.store import CompletionRow
-from thinkbench.harness.task import Task
 from thinkbench.harness.metrics.outcomes import verdict_category
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.pool import pool_metrics
+from thinkbench.harness.metrics.views import view_points
+from thinkbench.harness.task import Task
+from thinkbench.harness.types import CompletionRow
 from thinkbench.verifiers import Verdict
-from thinkbench.verifiers.grading import grade_all, prepare, verdict_views
+from thinkbench.verifiers.grading import grade_all, prepare, verdict_views, vote_groups
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,13 @@ def score(task: Task, predictions: list[Prediction], path: Path, data_dir: Path 
     preparation = prepare(task.verifier, used) if used else None
     verdicts = grade_all(task.verifier, items, choices=choices,
                          truncated=[p.finish_reason == "length" for p in predictions])
-    rows = [CompletionRow(key="", sample=i, task=task.name, strategy="score",
-                          problem_id=p.problem_id if p.problem_id is not None else f"line{p.line}",
-                          prompt_hash="", text=p.completion, generated_tokens=0, finish_reason=p.finish_reason,
+    ids = [p.problem_id if p.problem_id is not None else f"line{p.line}" for p in predictions]
+    votes = vote_groups(task.verifier, [(pid, v.extracted) for pid, v in zip(ids, verdicts)])
+    rows = [CompletionRow(key="", sample=i, task=task.name, strategy="score", problem_id=pid, prompt_hash="",
+                          text=p.completion, generated_tokens=0, finish_reason=p.finish_reason,
                           extracted=v.extracted, correct=v.correct, verdict_reason=v.reason,
-                          prompt_tokens=0, cached_prompt_tokens=None)
-            for i, (p, v) in enumerate(zip(predictions, verdicts))]
+                          prompt_tokens=0, cached_prompt_tokens=None, vote=vote)
+            for i, (p, v, pid, vote) in enumerate(zip(predictions, verdicts, ids, votes))]
     counts = {r.problem_id for r in rows}
     families = ("accuracy",) if len(counts) == len(rows) else ("accuracy", "pass", "maj")
     more_points, views = view_points(rows, verdict_views(task.verifier, [gold for _, gold in items]),

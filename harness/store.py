@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from thinkbench.harness.engine.base import GenOutput, GenResult
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, Problem
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS completions (
     score REAL,                    -- a scorer's value of this completion, when a strategy scores
     PRIMARY KEY (key, sample)
 );
+-- Added by MIGRATIONS: completions.vote TEXT, the answer's vote group among its problem's answers
+-- (verifiers.grading.vote_groups; NULL without an answer, or not grouped yet).
 -- The problems and prompts of the run, so a report or a re-grade needs nothing but the run folder.
 CREATE TABLE IF NOT EXISTS problems (
     task TEXT NOT NULL,
@@ -100,6 +102,7 @@ def _add_column(table: str, column: str, kind: str) -> Callable[[sqlite3.Connect
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _add_column("requests", "compute", "TEXT"),
     _add_column("completions", "score", "REAL"),
+    _add_column("completions", "vote", "TEXT"),
 )
 
 
@@ -112,27 +115,6 @@ class RequestMeta:
     messages: tuple = ()  # (role, content) pairs, kept once per prompt hash
     compute: dict | None = None  # stored with the request (see the `compute` column)
     scores: tuple = ()  # per sample, stored with the completions when given
-
-
-@dataclass(frozen=True)
-class CompletionRow:
-    key: str
-    sample: int
-    task: str
-    strategy: str
-    problem_id: str
-    prompt_hash: str
-    text: str
-    generated_tokens: int
-    finish_reason: str
-    extracted: str | None
-    correct: bool | None
-    verdict_reason: str | None
-    prompt_tokens: int
-    cached_prompt_tokens: int | None
-    wall_seconds: float = 0.0  # of the whole request
-    score: float | None = None
-    compute: dict | None = None  # of the request, when it stands for more than its own tokens
 
 
 class Store:
@@ -219,6 +201,29 @@ class Store:
                 "UPDATE completions SET extracted=?, correct=?, verdict_reason=? WHERE key=? AND sample=?",
                 [(ext, int(ok), reason, key, sample) for key, sample, ext, ok, reason in rows])
 
+    def ungrouped(self, task: str, strategy: str) -> list[tuple[str, int, str, str]]:
+        """(key, sample, problem_id, extracted) of answers not in a vote group yet, in the order stored."""
+        return list(self._db.execute(
+            "SELECT key, sample, problem_id, extracted FROM completions"
+            " WHERE task=? AND strategy=? AND extracted IS NOT NULL AND vote IS NULL ORDER BY rowid",
+            (task, strategy)))
+
+    def vote_groups(self, task: str, strategy: str) -> dict[str, list[str]]:
+        """problem_id -> its vote groups so far, in the order they were first given."""
+        groups: dict[str, list[str]] = {}
+        for pid, vote in self._db.execute(
+                "SELECT problem_id, vote FROM completions WHERE task=? AND strategy=? AND vote IS NOT NULL"
+                " GROUP BY problem_id, vote ORDER BY MIN(rowid)", (task, strategy)):
+            groups.setdefault(pid, []).append(vote)
+        return groups
+
+    def set_votes(self, rows: Iterable[tuple[str, int, str]]) -> None:
+        """rows of (key, sample, vote group)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("UPDATE completions SET vote=? WHERE key=? AND sample=?",
+                                 [(vote, key, sample) for key, sample, vote in rows])
+
     def completions(self, task: str, strategy: str, texts: bool = True) -> list[CompletionRow]:
         """Every completion of a task x strategy; with texts=False each text is "" (a pool of long
         traces is gigabytes of text; what is about the samples, not their words, needs none of it)."""
@@ -226,11 +231,11 @@ class Store:
         cur = self._db.execute(
             f"SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, {text},"
             " c.generated_tokens, c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens,"
-            " r.cached_prompt_tokens, r.wall_seconds, c.score, r.compute"
+            " r.cached_prompt_tokens, r.wall_seconds, c.score, r.compute, c.vote"
             " FROM completions c JOIN requests r USING (key) WHERE c.task=? AND c.strategy=?"
             " ORDER BY c.problem_id, c.key, c.sample", (task, strategy))
         return [CompletionRow(*row[:6], unpack_text(row[6]), *row[7:10], None if row[10] is None else bool(row[10]),
-                              *row[11:16], None if row[16] is None else json.loads(row[16])) for row in cur]
+                              *row[11:16], None if row[16] is None else json.loads(row[16]), row[17]) for row in cur]
 
     def packed_texts(self, keys: Iterable[str]) -> dict[tuple[str, int], bytes]:
         """(key, sample) -> the zlib-compressed text of every completion of these requests, as stored

@@ -16,12 +16,11 @@ import yaml
 
 from thinkbench.harness import provenance
 from thinkbench.harness.engine.base import GenOutput, GenResult
-from thinkbench.harness.metrics.compute import ModelShape
 from thinkbench.harness.metrics.lengths import text_lengths
 from thinkbench.harness.metrics.pool import pool_metrics
-from thinkbench.harness.runner import RunResult, TaskResult
+from thinkbench.harness.results import RunResult, TaskResult
 from thinkbench.harness.store import RequestMeta, Store
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import ModelShape, Problem
 from thinkbench.reports.html import write_report
 from thinkbench.reports.problems import SAMPLES_DIR
 from thinkbench.reports.run_files import write_run_files
@@ -77,6 +76,7 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
             stated = [None if o.finish_reason == "length" else a for o, a in zip(outputs, answers)]
             verdicts += [(key, i, a, a == p.gold, "" if a else "no answer") for i, a in enumerate(stated)]
         store.set_verdicts(verdicts)
+        store.set_votes((key, i, answer) for key, i, answer, *_ in verdicts if answer)  # synthetic answers: equal or not
         rows = store.completions(task, strategy)
     finally:
         store.close()

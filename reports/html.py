@@ -1,6 +1,7 @@
 """RUN_DIR/report.html: one page (no network) with the summary table, the samples' outcomes, scaling,
-compute and length charts, breakdowns by difficulty, level and subject, and a per-problem drill-down
-whose samples load from RUN_DIR/report_samples/ when a problem is opened (see reports/problems.py).
+compute and length charts, breakdowns of every strategy by difficulty, level and subject, and a
+per-problem drill-down whose samples load from RUN_DIR/report_samples/ when a problem is opened (see
+reports/problems.py).
 
 The page is built from sections, one template partial each (templates/sections/), in SECTIONS order."""
 from __future__ import annotations
@@ -13,14 +14,13 @@ import pandas as pd
 
 from thinkbench.harness.metrics.breakdown import DIFFICULTY_BINS, breakdown, difficulty_bins
 from thinkbench.harness.metrics.outcomes import NO_ANSWER_REASONS, cut_warning, outcome_groups
-from thinkbench.harness.metrics.per_problem import pool_pass_rates
 from thinkbench.harness.store import Store
 from thinkbench.reports.charts import compute_chart, length_chart, scaling_charts, series_name
-from thinkbench.reports.problems import SAMPLES_DIR, ProblemTable, problem_table, replace_folder, write_sample_files
-from thinkbench.reports.render import environment
 from thinkbench.reports.describe import describe_overthinking
+from thinkbench.reports.problems import (SAMPLES_DIR, ProblemTable, RunSamples, problem_table, read_samples,
+                                         replace_folder, write_sample_files)
+from thinkbench.reports.render import environment
 from thinkbench.reports.run_folder import RunFolder, load_run
-from thinkbench.reports.run_samples import RunSamples, TaskSamples, point_values, read_samples
 
 # The sections of a task, in page order: templates/sections/<name>.html.j2, each reading the task's dict.
 SECTIONS = ["summary", "outcomes", "scaling", "lengths", "breakdowns", "problems"]
@@ -30,24 +30,27 @@ BREAKDOWNS = {"bin": f"difficulty bin (1 easiest .. {DIFFICULTY_BINS} hardest, b
               "level": "level", "subject": "subject"}
 
 
-def _bins(run: RunFolder, task: str, samples: TaskSamples) -> dict[str, int]:
-    """Difficulty from the task's largest pool of independent samples, as Snell et al. (2024) bin by
-    pass@1 over many samples: a strategy reporting pass@k has one; otherwise the strategy with the
-    most samples stands in. Ties go to the strategy listed first."""
+def _pass_rates(run: RunFolder, task: str) -> dict[str, float]:
+    """Each problem's pass rate in the task's largest pool of independent samples, as Snell et al.
+    (2024) bin by pass@1 over many samples: the per-problem values of the pass@1 point of the strategy
+    with the most samples (ties: the one listed first), else of its accuracy point, else of a thinking
+    strategy's pass@1 at its largest stage. Empty when no strategy samples independently (searches)."""
+    points = run.points[(run.points["task"] == task) & run.points["per_problem"].notna()]
     results = run.results[run.results["task"] == task]
-    pools = set(run.points.loc[(run.points["task"] == task) & (run.points["metric"] == "pass@k"), "strategy"])
-    if pools:
-        results = results[results["strategy"].isin(pools)]
-    if results.empty:
-        return {}
-    largest = results.loc[results["samples"].idxmax(), "strategy"]
-    return difficulty_bins(pool_pass_rates(samples.by_strategy.get(largest, {})))
+    samples = dict(zip(results["strategy"], results["samples"]))
+    for chosen in (points[(points["metric"] == "pass@k") & (points["x"] == 1)],
+                   points[points["metric"] == "accuracy"],
+                   points[points["metric"].str.endswith(":pass@1")].sort_values("x").groupby("strategy").tail(1)):
+        if not chosen.empty:
+            best = max(range(len(chosen)), key=lambda i: (samples.get(chosen["strategy"].iloc[i], 0), -i))
+            return chosen["per_problem"].iloc[best]
+    return {}
 
 
-def _breakdowns(points: pd.DataFrame, values: dict[int, dict[str, float]], labels: pd.DataFrame) -> list[dict]:
+def _breakdowns(points: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     """For each label problems carry: per group, the mean and interval of the smallest and the
-    largest k (or budget) point of every series that has per-problem values."""
-    shown = points[points.index.isin(list(values))]
+    largest k (or budget) point of every series."""
+    shown = points[points["per_problem"].notna()]
     columns = []
     for _, group in shown.groupby(["strategy", "metric", "axis"], sort=False):
         ends = group.sort_values("x")
@@ -57,7 +60,7 @@ def _breakdowns(points: pd.DataFrame, values: dict[int, dict[str, float]], label
         groups = labels[label].dropna().to_dict()
         if not groups or not columns:
             continue
-        stats = {idx: {s.group: s for s in breakdown(values[idx], groups)} for idx in columns}
+        stats = {idx: {s.group: s for s in breakdown(points.at[idx, "per_problem"], groups)} for idx in columns}
         order = list(dict.fromkeys(g for idx in columns for g in stats[idx]))
         rows = [{"group": g, "problems": max(stats[idx][g].problems for idx in columns if g in stats[idx]),
                  "cells": [stats[idx].get(g) for idx in columns]} for g in order]
@@ -83,12 +86,10 @@ def _lengths(results: pd.DataFrame) -> dict:
                              if v.get("overthinking")}}
 
 
-def _task_section(run: RunFolder, samples: RunSamples, values: dict[int, dict[str, float]], task: str,
-                  index: int) -> tuple[dict, ProblemTable]:
+def _task_section(run: RunFolder, samples: RunSamples, task: str, index: int) -> tuple[dict, ProblemTable]:
     points = run.points[run.points["task"] == task]
     results = run.results[run.results["task"] == task]
-    task_samples = samples.tasks[task]
-    table = problem_table(task_samples, _bins(run, task, task_samples), index)
+    table = problem_table(samples.tasks[task], difficulty_bins(_pass_rates(run, task)), index)
     labels = table.frame.set_index("id")[list(BREAKDOWNS)]
     return {
         "name": task, "anchor": f"task-{index}",
@@ -98,7 +99,7 @@ def _task_section(run: RunFolder, samples: RunSamples, values: dict[int, dict[st
         "points": points.to_dict("records"),
         "charts": scaling_charts(points),
         "compute": compute_chart(points),
-        "breakdowns": _breakdowns(points, {i: v for i, v in values.items() if i in points.index}, labels),
+        "breakdowns": _breakdowns(points, labels),
         "problems": table.frame.to_dict("records"),
         "strategies": table.strategies,
         "has_level": table.frame["level"].notna().any() if len(table.frame) else False,
@@ -114,16 +115,11 @@ def render_report(run_dir: Path) -> str:
 def _render(run_dir: Path) -> tuple[str, list[ProblemTable]]:
     run = load_run(run_dir)
     samples = read_samples(run)
-    values = point_values(run, samples)
-    sections = [_task_section(run, samples, values.values, task, i)
-                for i, task in enumerate(dict.fromkeys(run.results["task"]))]
+    sections = [_task_section(run, samples, task, i) for i, task in enumerate(dict.fromkeys(run.results["task"]))]
     tasks = [section for section, _ in sections]
     written = datetime.datetime.fromtimestamp((run.path / "metrics.json").stat().st_mtime).isoformat(timespec="seconds")
-    unreproduced = [f"{p['task']}/{p['strategy']} {p['name']}"
-                    for _, p in run.points.loc[values.unreproduced].iterrows()]
-    if unreproduced:
-        samples.warnings.append("left out of the breakdowns, as the stored samples do not reproduce their value in "
-                                "metrics.json: " + ", ".join(unreproduced))
+    if (missing := run.without_values()) is not None:
+        samples.warnings.append(f"left out of the breakdowns: {missing}")
     html = environment().get_template("report.html.j2").render(
         run=run, tasks=tasks, sections=SECTIONS, written=written, warnings=samples.warnings,
         skipped=run.metrics.get("skipped") or {},

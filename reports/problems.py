@@ -15,13 +15,16 @@ import json
 import re
 import shutil
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.point import by_problem
 from thinkbench.harness.store import Store
-from thinkbench.reports.run_samples import TaskSamples
+from thinkbench.harness.types import CompletionRow
+from thinkbench.reports.run_folder import RunFolder
 
 SAMPLES_DIR = "report_samples"
 # The JSONP callback every sample file calls; report.js defines it.
@@ -29,6 +32,49 @@ CALLBACK = "thinkbenchSamples"
 # Sample fields in a problem file, in this order (arrays instead of objects keep the JSON short).
 SAMPLE_FIELDS = ["strategy", "sample", "extracted", "correct", "reason", "tokens", "finish", "score",
                  "prompt"]  # prompt: index into the problem's list of distinct prompts
+
+
+@dataclass
+class TaskSamples:
+    task: str
+    problems: dict[str, tuple[str, dict]]  # problem id -> (gold, meta)
+    by_strategy: dict[str, dict[str, list[CompletionRow]]]  # strategy -> problem id -> samples
+    prompts: dict[str, list] = field(default_factory=dict)  # prompt hash -> messages
+
+
+@dataclass
+class RunSamples:
+    tasks: dict[str, TaskSamples]
+    warnings: list[str]
+
+
+def read_samples(run: RunFolder) -> RunSamples:
+    """Every sample of each task x strategy in metrics.json, with problems and prompts; without
+    their texts (a pool of long traces is gigabytes: what reads a text reads it from the store).
+    The drill-down's content: metric values come from the run folder's points, never from here."""
+    path = run.path / "store.sqlite"
+    if not path.exists():
+        raise InputError(f"{path}: not found (a run folder keeps its samples there)")
+    store = Store(path)
+    tasks: dict[str, TaskSamples] = {}
+    warnings = []
+    try:
+        for task, strategy, problems in run.results[["task", "strategy", "problems"]].itertuples(index=False):
+            entry = tasks.get(task) or tasks.setdefault(task, TaskSamples(task, store.problems(task), {}))
+            groups = by_problem(store.completions(task, strategy, texts=False))
+            entry.by_strategy[strategy] = groups
+            # The store keeps every invocation's samples; metrics.json describes the last one only.
+            # (Several requests per problem are no sign of that: searches store one per budget.)
+            if len(groups) != problems:
+                warnings.append(f"{task}/{strategy}: the store holds samples of {len(groups)} problems, "
+                                f"metrics.json counts {problems}: this folder holds runs with different "
+                                "settings; all samples are shown")
+            for rows in groups.values():
+                for h in {r.prompt_hash for r in rows} - entry.prompts.keys():
+                    entry.prompts[h] = store.prompt(h) or []
+    finally:
+        store.close()
+    return RunSamples(tasks, warnings)
 
 
 @dataclass

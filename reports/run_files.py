@@ -1,14 +1,22 @@
-"""metrics.json and summary.txt in the run folder, and the task x metric table printed at the end."""
+"""What a run leaves in its folder besides the store: metrics.json (every metric point), per_problem.json
+(the per-problem values behind each point) and summary.txt (the task x metric table printed at the end).
+
+metrics.json stays small enough to read; per_problem.json holds what grows with the problem count: for
+each result (in metrics.json's order) its problem ids once, and for each point (same order) one value per
+problem, null where a point has no value for that problem.
+"""
 from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 from thinkbench.harness.metrics.outcomes import cut_warning, outcome_groups
+from thinkbench.harness.metrics.point import MetricPoint
 from thinkbench.harness.metrics.views import describe_gap
-from thinkbench.harness.runner import RunResult, TaskResult
+from thinkbench.harness.results import RunResult, TaskResult
 from thinkbench.reports.describe import describe_lengths, describe_outcomes, describe_overthinking
+
+PER_PROBLEM_FORMAT = "thinkbench-per-problem/1"
 
 
 def _headline(result: TaskResult) -> list[str]:
@@ -44,7 +52,7 @@ def summary_text(outcome: RunResult) -> str:
 def _outcome_lines(results: list[TaskResult]) -> list[str]:
     lines, warnings = ["", "outcomes of the samples behind the points (cut: stopped at its token limit):"], []
     for r in results:
-        for label, o in outcome_groups([dataclasses.asdict(p) for p in r.points]):
+        for label, o in outcome_groups([_point_json(p) for p in r.points]):
             where = f"{r.task}/{r.strategy}" + (f" {label}" if label else "")
             lines.append(f"  {where}: {describe_outcomes(o)}")
             if (warning := cut_warning(o)) is not None:
@@ -62,13 +70,34 @@ def _length_lines(results: list[TaskResult]) -> list[str]:
     return lines if len(lines) > 2 else []
 
 
+def _point_json(point: MetricPoint) -> dict:
+    """A point as metrics.json keeps it: everything but its per-problem values."""
+    data = dataclasses.asdict(dataclasses.replace(point, per_problem={}))
+    del data["per_problem"]
+    return data
+
+
+def _result_json(result: TaskResult) -> dict:
+    return {**dataclasses.asdict(dataclasses.replace(result, points=[])),
+            "points": [_point_json(p) for p in result.points]}
+
+
+def _per_problem_json(result: TaskResult) -> dict:
+    ids = list(dict.fromkeys(pid for p in result.points for pid in p.per_problem))
+    return {"task": result.task, "strategy": result.strategy, "problems": ids,
+            "points": [{"metric": p.metric, "k": p.k, "values": [p.per_problem.get(pid) for pid in ids]}
+                       for p in result.points]}
+
+
 def write_run_files(outcome: RunResult) -> str:
     data = {
         "engine": outcome.engine_info,
         "skipped": outcome.skipped,
-        "results": [dataclasses.asdict(r) for r in outcome.results],
+        "results": [_result_json(r) for r in outcome.results],
     }
     (outcome.run_dir / "metrics.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+    values = {"format": PER_PROBLEM_FORMAT, "results": [_per_problem_json(r) for r in outcome.results]}
+    (outcome.run_dir / "per_problem.json").write_text(json.dumps(values, separators=(",", ":")) + "\n")
     text = summary_text(outcome)
     (outcome.run_dir / "summary.txt").write_text(text)
     return text

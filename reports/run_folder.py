@@ -1,8 +1,11 @@
 """A finished run folder read back for reports, leaderboards and the gate: its config, engine and
-metric points as a pandas frame, checked once here so every reader can trust the fields.
+metric points as a pandas frame, with each point's per-problem values, checked once here so every
+reader can trust the fields.
 
 A metric point is plotted against its `budget` when it has one (thinking tokens, beams, rounds, ...)
 and against its `k` (samples) otherwise, so any new family of points fits without special cases.
+Per-problem values come from per_problem.json (see harness.run_files), or from a point's own
+`per_problem` object in metrics.json; folders written by thinkbench 0.1.0 have neither.
 """
 from __future__ import annotations
 
@@ -15,7 +18,11 @@ import pandas as pd
 import yaml
 
 from thinkbench.harness.errors import InputError
+from thinkbench.reports.run_files import PER_PROBLEM_FORMAT
 
+# A point's per-problem values must average to its value; metrics.json rounds nothing, so only float
+# noise may differ.
+_AGREEMENT = 1e-9
 # Mean compute per problem that a point may carry; a missing or null measure is NaN in the frame.
 COMPUTE_FIELDS = ("prompt_tokens", "cached_prompt_tokens", "generated_tokens", "flops", "cost")
 POINT_COLUMNS = ["task", "strategy", "metric", "axis", "x", "name", "value", "low", "high", "exact",
@@ -32,7 +39,17 @@ class RunFolder:
     provenance: dict
     metrics: dict
     results: pd.DataFrame  # one row per task x strategy
-    points: pd.DataFrame  # one row per metric point, POINT_COLUMNS
+    points: pd.DataFrame  # one row per metric point, POINT_COLUMNS; per_problem: {problem id: value} or None
+
+    def without_values(self) -> str | None:
+        """Why some point has no per-problem values, with the command that adds them; None when all have."""
+        missing = self.points[self.points["per_problem"].isna()]
+        if missing.empty:
+            return None
+        p = missing.iloc[0]
+        return (f"{self.path}: {len(missing)} metric point(s), e.g. {p['task']}/{p['strategy']} {p['name']}, have no "
+                "per-problem values (a run folder of thinkbench 0.1.0 has no per_problem.json); "
+                f"`thinkbench rescore {self.path}` re-scores its stored samples and writes them, generating nothing")
 
 
 def point_name(metric: str, axis: str, x: float) -> str:
@@ -78,7 +95,7 @@ def _object(value, where: str) -> dict | None:
     return value
 
 
-def _point_row(point, result: dict, where: str) -> dict:
+def _point_row(point, result: dict, where: str, stored_values: dict | None) -> dict:
     if not isinstance(point, dict):
         raise InputError(f"{where}: expected an object")
     if point.get("budget") is not None:
@@ -91,10 +108,12 @@ def _point_row(point, result: dict, where: str) -> dict:
     compute = point.get("compute") or {}
     if not isinstance(compute, dict):
         raise InputError(f"{where}.compute: expected an object")
-    per_problem = point.get("per_problem")
-    if per_problem is not None and not (isinstance(per_problem, dict) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_problem.values())):
-        raise InputError(f"{where}.per_problem: expected an object of problem id -> number")
+    per_problem = point.get("per_problem", stored_values)
+    if per_problem is not None:
+        if not (isinstance(per_problem, dict) and per_problem and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_problem.values())):
+            raise InputError(f"{where}.per_problem: expected an object of problem id -> number")
+        per_problem = {str(pid): float(v) for pid, v in per_problem.items()}
     row = {
         "task": result["task"], "strategy": result["strategy"], "metric": metric, "axis": axis, "x": x,
         "name": point_name(metric, axis, x),
@@ -107,13 +126,48 @@ def _point_row(point, result: dict, where: str) -> dict:
     }
     for field in COMPUTE_FIELDS:
         row[field] = _number(compute.get(field), f"{where}.compute.{field}", optional=True)
+    if per_problem is not None and abs(sum(per_problem.values()) / len(per_problem) - row["value"]) > _AGREEMENT:
+        raise InputError(f"{where}.per_problem: the values average to "
+                         f"{sum(per_problem.values()) / len(per_problem)!r}, not the point's value {row['value']!r}")
     return row
 
 
-def _frames(metrics: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _per_problem(path: Path, results: list) -> list[list[dict | None]]:
+    """Per result and point (metrics.json's order), {problem id: value} from per_problem.json, or None."""
+    if not path.exists():
+        return [[None] * len(r.get("points") or []) if isinstance(r, dict) else [] for r in results]
+    data = _read_json(path)
+    if data.get("format") != PER_PROBLEM_FORMAT:
+        raise InputError(f"{path}.format: expected {PER_PROBLEM_FORMAT!r}")
+    stored = data.get("results")
+    if not isinstance(stored, list) or len(stored) != len(results):
+        raise InputError(f"{path}.results: does not match metrics.json (written by another run?)")
+    out = []
+    for i, (entry, result) in enumerate(zip(stored, results)):
+        at = f"{path}.results[{i}]"
+        points = (result.get("points") or []) if isinstance(result, dict) else []
+        if not isinstance(entry, dict) or not isinstance(result, dict) or [entry.get("task"), entry.get("strategy")] != [
+                result.get("task"), result.get("strategy")] or len(entry.get("points") or []) != len(points):
+            raise InputError(f"{at}: does not match metrics.json's results[{i}] (written by another run?)")
+        ids = entry.get("problems")
+        if not isinstance(ids, list):
+            raise InputError(f"{at}.problems: expected a list of problem ids")
+        values = []
+        for j, (stored_point, point) in enumerate(zip(entry["points"], points)):
+            if not isinstance(stored_point, dict) or not isinstance(point, dict) or not isinstance(
+                    column := stored_point.get("values"), list) or len(column) != len(ids) or [
+                    stored_point.get("metric"), stored_point.get("k")] != [point.get("metric"), point.get("k")]:
+                raise InputError(f"{at}.points[{j}]: does not match metrics.json's point")
+            values.append({str(pid): v for pid, v in zip(ids, column) if v is not None} or None)
+        out.append(values)
+    return out
+
+
+def _frames(metrics: dict, where: str, per_problem_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     results = metrics.get("results")
     if not isinstance(results, list):
         raise InputError(f"{where}.results: expected a list")
+    stored_values = _per_problem(per_problem_path, results)
     result_rows, point_rows = [], []
     for i, result in enumerate(results):
         at = f"{where}.results[{i}]"
@@ -128,7 +182,7 @@ def _frames(metrics: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         points = result.get("points")
         if not isinstance(points, list):
             raise InputError(f"{at}.points: expected a list")
-        point_rows += [_point_row(p, row, f"{at}.points[{j}]") for j, p in enumerate(points)]
+        point_rows += [_point_row(p, row, f"{at}.points[{j}]", stored_values[i][j]) for j, p in enumerate(points)]
     return pd.DataFrame(result_rows, columns=["task", "strategy", "problems_sha256", "problems", "samples",
                                               "no_answer_rate", "lengths"]), pd.DataFrame(point_rows, columns=POINT_COLUMNS)
 
@@ -140,7 +194,7 @@ def load_run(path: Path) -> RunFolder:
         raise InputError(f"{path}: not a run folder")
     metrics_path = path / "metrics.json"
     metrics = _read_json(metrics_path)
-    results, points = _frames(metrics, str(metrics_path))
+    results, points = _frames(metrics, str(metrics_path), path / "per_problem.json")
     config = {}
     if (path / "config.yaml").exists():
         try:

@@ -1,12 +1,13 @@
 """A deterministic stand-in for the engine, for unit tests of the logic around it."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 from typing import Callable, Sequence
 
 from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, GenResult
-from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.types import ModelShape
 
 
 class FakeEngine:
@@ -22,7 +23,7 @@ class FakeEngine:
         self.script = script
         self.calls: list[list[str]] = []
         self.requests: list[GenRequest] = []
-        self._seen: list[str] = []  # prompts and generations so far: what a prefix cache holds
+        self._seen: list[str] = []  # prompts and generations so far, sorted: what a prefix cache holds
 
     @staticmethod
     def _digit_answer(request: GenRequest, i: int) -> str:
@@ -56,7 +57,10 @@ class FakeEngine:
 
     def _scripted(self, r: GenRequest) -> GenResult:
         prompt = r.prompt if r.prompt is not None else self.render(r.messages)
-        cached = max((len(os.path.commonprefix([prompt, seen])) for seen in self._seen), default=0)
+        # The longest prefix shared with any seen text is shared with a neighbour in sorted order.
+        at = bisect.bisect_left(self._seen, prompt)
+        cached = max((len(os.path.commonprefix([prompt, seen])) for seen in self._seen[max(at - 1, 0):at + 1]),
+                     default=0)
         outputs = []
         for i in range(r.sampling.n):
             text = self.script(r, i)
@@ -72,8 +76,8 @@ class FakeEngine:
             else:
                 out = GenOutput(text, len(text), "stop", tuple(self.tokenize(text)))
             outputs.append(out)
-            self._seen.append(prompt + out.text)
-        self._seen.append(prompt)
+            bisect.insort(self._seen, prompt + out.text)
+        bisect.insort(self._seen, prompt)
         return GenResult(key=r.key, prompt_tokens=len(prompt), cached_prompt_tokens=cached, outputs=tuple(outputs))
 
     def close(self) -> None:

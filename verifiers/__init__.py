@@ -1,4 +1,5 @@
-"""Verifiers: turn a completion into an extracted answer and a verdict against the gold answer.
+"""Verifiers: turn a completion into an extracted answer and a verdict against the gold answer, and
+say which answers are the same as each other, for votes that never see the gold.
 
 A verifier is one module in this package that registers a class with `@register("name")`.
 Task files name their verifier; `get_verifier(name, **options)` builds it.
@@ -47,6 +48,25 @@ class Verifier(Protocol):
 
     def grade(self, completion: str, gold: str) -> Verdict:
         """Extract and compare against an already canonical gold answer."""
+
+    def canonical(self, answer: str) -> str:
+        """The form an extracted answer is counted under in a vote: answers of one form are one answer
+        without any comparison ("3.0" and "3" for math). Cheap: no equivalence check."""
+
+    def same_answer(self, a: str, b: str) -> bool:
+        """Whether two answers (canonical forms) state the same thing, by the verifier's own rules but
+        never against the gold: votes group a problem's answers with it (grading.vote_groups)."""
+
+
+class SameByForm:
+    """For verifiers whose answers are the same exactly when their canonical forms are (a letter, a
+    program): the form is the answer with its whitespace collapsed, unless a verifier says otherwise."""
+
+    def canonical(self, answer: str) -> str:
+        return " ".join(answer.split())
+
+    def same_answer(self, a: str, b: str) -> bool:
+        return a == b
 
 
 _REGISTRY: dict[str, Callable[..., Verifier]] = {}

@@ -10,6 +10,7 @@ samples over threads (each waits on its own sandboxed process), which `grade_all
 """
 from __future__ import annotations
 
+import ast
 import json
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -19,7 +20,7 @@ from typing import Callable, Sequence
 from thinkbench.harness.errors import InputError
 from thinkbench.harness.sandbox import ExecResult, Limits, require_sandbox, run_sandboxed
 from thinkbench.harness.types import Problem
-from thinkbench.verifiers import Verdict, VerdictView, register
+from thinkbench.verifiers import SameByForm, Verdict, VerdictView, register
 from thinkbench.verifiers.code_driver import MARKER, REFERENCE_MODULE
 from thinkbench.verifiers.code_extract import COMPILE_ERRORS, complete_function, extract_code, quiet_compile
 from thinkbench.verifiers.code_gold import FunctionTests, StdioTests, parse_gold
@@ -174,6 +175,15 @@ _RUNNERS: dict[type, Callable[[str, object, Limits], Timed]] = {
 }
 
 
+def normalized_program(code: str) -> str:
+    """The program as Python's parser reads it (comments, blank lines and layout gone); code that does
+    not parse, with its whitespace collapsed."""
+    try:
+        return ast.unparse(quiet_compile(code, "<vote>", ast.PyCF_ONLY_AST))
+    except COMPILE_ERRORS:
+        return " ".join(code.split())
+
+
 def _positive(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise InputError(f"verifier 'code': {name} must be a positive number, not {value!r}")
@@ -205,7 +215,7 @@ def _limits_summary(record: dict) -> str:
 
 
 @register("code")
-class CodeVerifier:
+class CodeVerifier(SameByForm):
     """Options: `timeout_s` (CPU seconds for one execution: one test case of a program, or all
     tests of a function; the floor of calibrated limits), `time_factor` (a problem with a reference
     solution gets max(timeout_s, time_factor x the reference's CPU time measured on this machine))
@@ -287,6 +297,11 @@ class CodeVerifier:
             return [self.check(code, gold) for code, gold in pairs]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(lambda pair: self.check(*pair), pairs))
+
+    def canonical(self, answer: str) -> str:
+        """A vote counts programs, not their outcomes (running them on the tests would consult the gold):
+        programs that are the same up to formatting and comments are one answer."""
+        return normalized_program(answer)
 
     def grade(self, completion: str, gold: str) -> Verdict:
         extracted = self.extract(completion)

@@ -1,5 +1,6 @@
 """Grade many completions at once: extract every answer, then decide each distinct
-(answer, gold) pair once, in worker processes when there are many.
+(answer, gold) pair once, in worker processes when there are many. Then group each problem's
+answers for votes, comparing answers with each other and never with the gold.
 
 Sampling strategies produce many completions per problem that state the same answer, and
 equivalence (sympy) costs far more than extraction (regexes), so deduplicating first is most of
@@ -15,6 +16,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Mapping
 from typing import Any, Sequence
 
 from thinkbench.harness.types import Problem
@@ -193,3 +195,44 @@ def grade_all(
             correct, reason = cache.get(verifier, answer, gold)
             verdicts.append(Verdict(answer, correct, reason))
     return verdicts
+
+
+class SameAnswerCache:
+    """Answer-vs-answer decisions already made, kept across problems (many share answers like "2")."""
+
+    def __init__(self) -> None:
+        self._decided: dict[tuple[str, str, str], bool] = {}
+
+    def same(self, verifier: Verifier, a: str, b: str) -> bool:
+        key = (_verifier_identity(verifier), *sorted((a, b)))
+        if key not in self._decided:
+            self._decided[key] = a == b or verifier.same_answer(a, b)
+        return self._decided[key]
+
+
+def vote_groups(verifier: Verifier, answers: Sequence[tuple[str, str | None]],
+                known: Mapping[str, Sequence[str]] | None = None, cache: SameAnswerCache | None = None
+                ) -> list[str | None]:
+    """The vote group of each (problem id, extracted answer), None where there is no answer.
+
+    Within a problem, an answer joins the first group whose founding answer the verifier judges the
+    same as it (`same_answer`, on canonical forms), or founds a new group named by its own canonical
+    form. `known`: each problem's groups from earlier samples, in the order they were founded, so a
+    resumed run extends them instead of regrouping. The gold answer is never consulted: a vote counts
+    what the answers say, and only the winner is graded.
+    """
+    cache = cache if cache is not None else SameAnswerCache()
+    groups = {pid: list(gs) for pid, gs in (known or {}).items()}
+    out: list[str | None] = []
+    for pid, answer in answers:
+        if answer is None:
+            out.append(None)
+            continue
+        form = verifier.canonical(answer)
+        founded = groups.setdefault(pid, [])
+        group = next((g for g in founded if cache.same(verifier, form, g)), None)
+        if group is None:
+            founded.append(form)
+            group = form
+        out.append(group)
+    return out

@@ -215,6 +215,16 @@ class MathVerifier:
             return Verdict(extracted, False, TIMEOUT_REASON)
         return Verdict(extracted, correct)
 
+    def canonical(self, answer: str) -> str:
+        """A plain number by its exact value ("3.0" and "3", "0.5" and "1/2"), anything else as written
+        with its whitespace collapsed."""
+        number = _as_number(answer)
+        return str(number) if number is not None else " ".join(answer.split())
+
+    def same_answer(self, a: str, b: str) -> bool:
+        """Equivalent by the rules answers are graded by; an undecided comparison (time limit) is not."""
+        return self.check(a, b).correct
+
     def grade(self, completion: str, gold: str, truncated: bool = False) -> Verdict:
         extracted = self.extract(completion, truncated)
         if extracted is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from thinkbench.harness.errors import InputError
-from thinkbench.verifiers import Verdict, register
+from thinkbench.verifiers import SameByForm, Verdict, register
 from thinkbench.verifiers.math_extract import boxed_contents, strip_reasoning
 
 NO_ANSWER_REASON = "no answer"
@@ -36,7 +36,7 @@ def _norm_text(text: str) -> str:
 
 
 @register("multiple_choice")
-class MultipleChoiceVerifier:
+class MultipleChoiceVerifier(SameByForm):
     """Options: `letters`, the option letters in order (default "ABCD")."""
 
     name = "multiple_choice"

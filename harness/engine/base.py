@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.types import ModelShape
 
 
 @dataclass(frozen=True)

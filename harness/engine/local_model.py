@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from thinkbench.harness.engine.vllm_engine import model_shape
-from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.types import ModelShape
 
 
 def local_shape(model: str) -> ModelShape | None:

@@ -15,7 +15,7 @@ from thinkbench.harness.engine.base import EngineInfo, GenOutput, GenRequest, Ge
 from thinkbench.harness.engine.chat_text import TokenizerText
 from thinkbench.harness.engine.vllm_settings import LLM_SETTINGS as _LLM_SETTINGS  # what vllm.LLM may be given
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.metrics.compute import ModelShape
+from thinkbench.harness.types import ModelShape
 
 
 def on_cpu() -> bool:

@@ -9,14 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from thinkbench.harness.types import ModelShape
 from thinkbench.harness.validate import param
-
-
-@dataclass(frozen=True)
-class ModelShape:
-    parameters: int  # non-embedding parameters
-    layers: int
-    attention_dim: int  # heads * head_dim
 
 
 @dataclass(frozen=True)

@@ -452,36 +452,19 @@ def mean_ci(
     return _percentile_interval(per_problem, level, n_boot, seed)
 
 
-def paired_bootstrap_diff(
-    a: Sequence[float],
-    b: Sequence[float],
-    *,
-    level: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Interval:
-    """Mean of b - a over shared problems, with a bootstrap interval that resamples problems
-    jointly, so per-problem difficulty cancels instead of widening the interval."""
-    _check_lengths(a=a, b=b)
-    diff = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
-    return _percentile_interval(diff, level, n_boot, seed)
+def mcnemar_drop(a: Sequence[bool], b: Sequence[bool]) -> float:
+    """One-sided exact McNemar p-value that run b is worse than run a, from paired pass/fail outcomes.
 
-
-def mcnemar_exact(a: Sequence[bool], b: Sequence[bool]) -> float:
-    """Two-sided exact McNemar p-value for paired pass/fail outcomes of two runs.
-
-    Under the null each discordant pair is equally likely to favour either run, so with
-    d = b01 + b10 discordant pairs, p = min(1, 2 * P(X <= min(b01, b10))), X ~ Bin(d, 1/2).
+    Under the null each discordant problem is equally likely to favour either run, so with b10
+    problems only a passes and b01 only b passes, p = P(X >= b10), X ~ Bin(b01 + b10, 1/2).
     """
     _check_lengths(a=a, b=b)
     b01 = sum(1 for x, y in zip(a, b) if not x and y)
     b10 = sum(1 for x, y in zip(a, b) if x and not y)
     d = b01 + b10
-    if d == 0:
-        return 1.0
-    tail = sum(math.comb(d, i) for i in range(min(b01, b10) + 1))
+    tail = sum(math.comb(d, i) for i in range(b10, d + 1))
     # Integer arithmetic until the single division keeps this exact for any d.
-    return min(1.0, 2 * tail / 2**d)
+    return tail / 2**d
 
 
 def ks_for(n: int) -> list[int]:

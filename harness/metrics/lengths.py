@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.types import CompletionRow
 from thinkbench.verifiers.math_extract import strip_reasoning
 
 PARTS = ("thinking", "answer")

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.types import CompletionRow
 from thinkbench.verifiers.math_extract import strip_reasoning
 
 # Why a sample has no answer, in the order they are decided: the first that applies.

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from thinkbench.harness.metrics.pool import MetricPoint
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.types import CompletionRow
 from thinkbench.verifiers import VerdictView
 
 

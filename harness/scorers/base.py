@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Callable, ClassVar, Protocol, Sequence
 
 from thinkbench.harness.engine.base import Engine
-from thinkbench.harness.metrics.compute import ModelShape, decode_flops, prefill_flops
+from thinkbench.harness.metrics.compute import decode_flops, prefill_flops
+from thinkbench.harness.types import ModelShape
 
 
 def split_steps(text: str, delimiter: str) -> list[str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.metrics.compute import ModelShape
 from thinkbench.harness.models import resolve_model
+from thinkbench.harness.types import ModelShape
 
 def _config(model: str, where: str) -> dict:
     if model.startswith(("/", ".", "~")) and not Path(model).expanduser().exists():

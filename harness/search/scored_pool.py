@@ -10,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Generator, Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.metrics.lengths import text_lengths
-from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.pool import pool_metrics
+from thinkbench.harness.metrics.select import pool_scored_metrics
 from thinkbench.harness.scorers import build_scorer, check_scorer
 from thinkbench.harness.scorers.base import ScoreCost
 from thinkbench.harness.scorers.cache import candidate_digest
 from thinkbench.harness.search.driver import Ledger, Outcome, SearchRun, run_searches
-from thinkbench.harness.search.select import pool_scored_metrics
 from thinkbench.harness.search.tree import ROOT, Expand, Limits, Path
-from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.strategies.base import RunContext
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 from thinkbench.harness.validate import param
 
 
@@ -47,7 +47,7 @@ def _pool(n: int, ledger: Ledger) -> Generator[list[Expand], list[list[Path]], l
 class ScoredPool:
     Params: ClassVar[type] = ScoredPoolParams
     name: ClassVar[str]
-    select: ClassVar[str]  # "best" or "vote" (search.select.SELECTIONS)
+    select: ClassVar[str]  # "best" or "vote" (metrics.select.SELECTIONS)
     pool_families: ClassVar[tuple[str, ...]]  # unscored metrics of the same pool (pool_metrics)
 
     def __init__(self, params: ScoredPoolParams) -> None:

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from thinkbench.harness.engine.base import GenOutput, GenResult
-from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.metrics.lengths import text_lengths
-from thinkbench.harness.metrics.pool import MetricPoint
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.select import SELECTIONS, search_metrics
 from thinkbench.harness.scorers import build_scorer, check_scorer
 from thinkbench.harness.search.driver import Ledger, Outcome, Search, SearchRun, run_searches
-from thinkbench.harness.search.select import SELECTIONS, search_metrics
 from thinkbench.harness.search.tree import Limits
-from thinkbench.harness.store import CompletionRow, RequestMeta
+from thinkbench.harness.store import RequestMeta
 from thinkbench.harness.strategies.base import RunContext
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 from thinkbench.harness.validate import param
 
 

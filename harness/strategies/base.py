@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Callable, ClassVar, Protocol, Sequence
 
 from thinkbench.harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
-from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.metrics.lengths import text_lengths
-from thinkbench.harness.metrics.pool import MetricPoint, pool_metrics
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.pool import pool_metrics
 from thinkbench.harness.reasoning import Reasoning
-from thinkbench.harness.store import CompletionRow, RequestMeta, Store
-from thinkbench.harness.types import Problem
+from thinkbench.harness.store import RequestMeta, Store
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 
 
 @dataclass(frozen=True)

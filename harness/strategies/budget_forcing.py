@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price
-from thinkbench.harness.metrics.pool import MetricPoint
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.compute import Price
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.stages import Attempt, Part, stage_points
 from thinkbench.harness.strategies import register
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.strategies.chain import Call, ChainRows, read_chains
-from thinkbench.harness.strategies.stages import Attempt, Part, stage_points
 from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, first_call, thinking_call
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 from thinkbench.harness.validate import param
 
 
@@ -87,7 +86,8 @@ class BudgetForcing(ThinkingStrategy):
                 ) -> list[MetricPoint]:
         chains = read_chains(rows)
         return [point for waits in range(self.params.max_waits + 1)
-                for point in stage_points("waits", waits, [_attempts(c, waits) for c in chains], shape, price)]
+                for point in stage_points("waits", waits, {pid: _attempts(c, waits) for pid, c in chains.items()}, shape,
+                                          price)]
 
     def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
         return [a for c in chains for a in _attempts(c, self.params.max_waits)]

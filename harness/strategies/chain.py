@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from thinkbench.harness.engine.base import Engine, GenRequest, GenResult, SamplingSpec
-from thinkbench.harness.metrics.pool import by_problem
-from thinkbench.harness.store import CompletionRow, RequestMeta
+from thinkbench.harness.metrics.point import by_problem
+from thinkbench.harness.store import RequestMeta
 from thinkbench.harness.strategies.base import RunContext
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, Problem
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,10 @@ class ChainRows:
     follow: dict[str, CompletionRow]  # tag -> the one row of that follow-up call
 
 
-def read_chains(rows: Sequence[CompletionRow]) -> list[ChainRows]:
-    chains = []
-    for group in by_problem(rows).values():
+def read_chains(rows: Sequence[CompletionRow]) -> dict[str, ChainRows]:
+    """Problem id -> its chain rows."""
+    chains = {}
+    for pid, group in by_problem(rows).items():
         first_key = min((r.key for r in group), key=len)  # every follow-up key extends it
         first = sorted((r for r in group if r.key == first_key), key=lambda r: r.sample)
         follow = {}
@@ -140,5 +141,5 @@ def read_chains(rows: Sequence[CompletionRow]) -> list[ChainRows]:
                 if head != first_key:
                     raise ValueError(f"row {r.key} does not continue {first_key}")
                 follow[tag] = r
-        chains.append(ChainRows(first, follow))
+        chains[pid] = ChainRows(first, follow)
     return chains

@@ -7,20 +7,18 @@ so far (ties go to the latest round).
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price
-from thinkbench.harness.metrics.pool import MetricPoint, vote_key
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.compute import Price
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.stages import Attempt, Part, latest_majority, stage_points
 from thinkbench.harness.strategies import register
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.strategies.chain import Call, ChainRows, read_chains
-from thinkbench.harness.strategies.stages import Attempt, Part, stage_points
 from thinkbench.harness.strategies.thinking import (ThinkingParams, ThinkingStrategy, answer_call, first_call, shown_answer,
                                          thinking_call)
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 from thinkbench.harness.validate import param
 
 
@@ -78,10 +76,12 @@ class SelfRefine(ThinkingStrategy):
         chains = read_chains(rows)
         points = []
         for round_ in range(self.params.rounds + 1):
-            attempts = [_attempts(c, round_) for c in chains]
-            points += stage_points("round", round_, [[a for a, _ in att] for att in attempts], shape, price)
+            attempts = {pid: _attempts(c, round_) for pid, c in chains.items()}
+            points += stage_points("round", round_, {pid: [a for a, _ in att] for pid, att in attempts.items()},
+                                   shape, price)
             if self.params.vote_over_rounds:
-                points += stage_points("round_vote", round_, [[v for _, v in att] for att in attempts], shape, price)
+                points += stage_points("round_vote", round_,
+                                       {pid: [v for _, v in att] for pid, att in attempts.items()}, shape, price)
         return points
 
     def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
@@ -99,13 +99,6 @@ def _attempts(chain: ChainRows, round_: int) -> list[tuple[Attempt, Attempt]]:
                 Part.of(chain.follow[f"s{s}.r{r}.t"], thinking=True)
             answers.append(chain.follow[f"s{s}.r{r}.a"])
             parts += [think, Part.of(answers[-1], thinking=False)]
-        out.append((Attempt(answers[-1], tuple(parts)), Attempt(_majority(answers), tuple(parts))))
+        out.append((Attempt(answers[-1], tuple(parts)), Attempt(latest_majority(answers), tuple(parts))))
     return out
 
-
-def _majority(answers: list[CompletionRow]) -> CompletionRow:
-    counts = Counter(v for v in map(vote_key, answers) if v is not None)
-    if not counts:
-        return answers[-1]
-    top = max(counts.values())
-    return next(a for a in reversed(answers) if counts.get(vote_key(a)) == top)

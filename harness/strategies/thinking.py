@@ -12,12 +12,11 @@ from typing import Callable, ClassVar, Sequence
 
 from thinkbench.harness.engine.base import Engine, SamplingSpec
 from thinkbench.harness.errors import InputError
+from thinkbench.harness.metrics.stages import Attempt, attempt_lengths
 from thinkbench.harness.reasoning import Reasoning
-from thinkbench.harness.store import CompletionRow
 from thinkbench.harness.strategies.base import RunContext, derive_seed, prompt_hash
 from thinkbench.harness.strategies.chain import Call, Calls, ChainRows, Reply, follow_key, read_chains
-from thinkbench.harness.strategies.stages import Attempt, attempt_lengths
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, Problem
 from thinkbench.harness.validate import param
 
 
@@ -55,7 +54,7 @@ class ThinkingStrategy:
         raise NotImplementedError
 
     def lengths(self, rows: Sequence[CompletionRow]) -> dict:
-        return attempt_lengths(self.final_attempts(read_chains(rows)))
+        return attempt_lengths(self.final_attempts(list(read_chains(rows).values())))
 
 
 def chat(problem: Problem, reasoning: Reasoning) -> tuple[tuple[str, str], ...]:

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price
+from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.metrics.lengths import BudgetTrace, overthinking
-from thinkbench.harness.metrics.pool import MetricPoint
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.point import MetricPoint
+from thinkbench.harness.metrics.stages import Attempt, Part, stage_compute, stage_points
 from thinkbench.harness.strategies import register
 from thinkbench.harness.strategies.base import RunContext
 from thinkbench.harness.strategies.chain import ChainRows, read_chains
-from thinkbench.harness.strategies.stages import Attempt, Part, stage_compute, stage_points
 from thinkbench.harness.strategies.thinking import ThinkingParams, ThinkingStrategy, answer_call, cut_thinking, first_call
-from thinkbench.harness.types import Problem
+from thinkbench.harness.types import CompletionRow, ModelShape, Problem
 from thinkbench.harness.validate import param
 
 
@@ -64,13 +63,13 @@ class ThinkingBudget(ThinkingStrategy):
         chains = read_chains(rows)
         if not chains:
             return []
-        n = min(len(c.first) for c in chains)
-        largest = stage_compute([_attempts(c, self.params.budgets[-1]) for c in chains], n, shape, price)
-        sweep = sum(r.generated_tokens for c in chains for r in [*c.first, *c.follow.values()]) / len(chains)
+        n = min(len(c.first) for c in chains.values())
+        largest = stage_compute([_attempts(c, self.params.budgets[-1]) for c in chains.values()], n, shape, price)
+        sweep = sum(r.generated_tokens for c in chains.values() for r in [*c.first, *c.follow.values()]) / len(chains)
         extra = {"sweep_generated_tokens": sweep, "largest_budget_generated_tokens": largest["generated_tokens"]}
         return [point for budget in self.params.budgets
-                for point in stage_points("budget", budget, [_attempts(c, budget) for c in chains], shape, price,
-                                          extra)]
+                for point in stage_points("budget", budget, {pid: _attempts(c, budget) for pid, c in chains.items()},
+                                          shape, price, extra)]
 
     def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
         return [a for c in chains for a in _attempts(c, self.params.budgets[-1])]
@@ -78,7 +77,7 @@ class ThinkingBudget(ThinkingStrategy):
     def lengths(self, rows: Sequence[CompletionRow]) -> dict:
         budgets = self.params.budgets
         traces = []
-        for chain in read_chains(rows):
+        for chain in read_chains(rows).values():
             at_budget = [_attempts(chain, b) for b in budgets]
             traces += [BudgetTrace(row.problem_id, [bool(att[s].answer.correct) for att in at_budget],
                                    min(row.generated_tokens, budgets[-1])) for s, row in enumerate(chain.first)]

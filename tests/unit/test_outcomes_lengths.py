@@ -9,7 +9,7 @@ from thinkbench.harness.metrics.lengths import BudgetTrace, first_correct, lengt
     SampleLength, text_split
 from thinkbench.harness.metrics.outcomes import cut_warning, no_answer_reason, outcome_groups, outcome_stats, \
     verdict_category
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.types import CompletionRow
 
 PER_LEVEL = 2
 MAX_TOKENS = 60

@@ -3,6 +3,7 @@ family of metric points."""
 import base64
 import json
 import re
+import sqlite3
 import zlib
 
 import pytest
@@ -12,7 +13,6 @@ from thinkbench.harness.cli import main
 from thinkbench.reports.charts import compute_chart, scaling_charts
 from thinkbench.reports.html import render_report
 from thinkbench.reports.run_folder import load_run
-from thinkbench.reports.run_samples import point_values, read_samples
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +58,12 @@ def test_each_problem_row_loads_its_prompt_gold_and_every_sample_from_a_side_fil
     assert problem["gold"] and "What is" in problem["prompts"][0][0][1]
 
 
-def test_per_problem_values_reproduce_every_point_of_metrics_json(run_dir):
+def test_every_point_of_the_run_folder_carries_its_per_problem_values(run_dir):
     run = load_run(run_dir)
-    found = point_values(run, read_samples(run))
-    assert set(found.values) == set(run.points.index) and found.unreproduced == []
-    for idx, per_problem in found.values.items():
-        assert len(per_problem) == 12
-        assert sum(per_problem.values()) / 12 == pytest.approx(run.points.at[idx, "value"], abs=1e-12)
+    assert run.without_values() is None
+    for _, point in run.points.iterrows():
+        assert len(point["per_problem"]) == 12
+        assert sum(point["per_problem"].values()) / 12 == pytest.approx(point["value"], abs=1e-12)
 
 
 def test_charts_draw_every_series_and_the_frontier_leaves_out_oracles(run_dir):
@@ -99,6 +98,10 @@ def _add_budget_family(run_dir):
                        "compute": {**compute, "generated_tokens": budget * 1.1}})
     metrics["results"].append({**metrics["results"][0], "strategy": "think", "points": points})
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    values = json.loads((run_dir / "per_problem.json").read_text())
+    values["results"].append({"task": "arith", "strategy": "think", "problems": [],
+                              "points": [{"metric": p["metric"], "k": None, "values": []} for p in points]})
+    (run_dir / "per_problem.json").write_text(json.dumps(values))
 
 
 def test_a_new_family_on_a_budget_axis_plots_and_breaks_down_without_changes(tmp_path):
@@ -110,9 +113,10 @@ def test_a_new_family_on_a_budget_axis_plots_and_breaks_down_without_changes(tmp
     assert {s["name"]: len(s["points"]) for s in budget_chart["series"]} == {"think · accuracy": 3, "think · judge": 3}
     compute = _script(html, "compute-0")
     assert "think · judge" in {s["name"] for s in compute["variants"][0]["series"]}
-    # Per-problem values make a family part of the breakdowns; without them it is charted only.
+    # Per-problem values make a family part of the breakdowns; without them it is charted only, and said so.
     assert "think · accuracy (budget=128)" in html and "think · accuracy (budget=512)" in html
     assert "think · judge (budget=" not in html
+    assert "left out of the breakdowns" in html and "thinkbench rescore" in html
 
 
 def test_a_folder_without_metrics_is_bad_input_named_in_one_line(tmp_path, capsys):
@@ -131,11 +135,28 @@ def test_a_malformed_point_is_named_by_its_field(run_dir, tmp_path, capsys):
     assert "results[0].points[1].value" in capsys.readouterr().err
 
 
-def test_a_folder_reused_for_a_smaller_run_is_shown_with_a_warning_not_misreported(tmp_path):
+def test_a_folder_reused_for_a_smaller_run_is_shown_with_a_warning_and_reports_the_last_run(tmp_path):
     engine = answering(4, lambda prompt, i: len(prompt) % 3 == i % 2)  # pass rates vary by problem
     run_dir = fake_run(tmp_path, "run", per_level=4, engine=engine)
     fake_run(tmp_path, "run", per_level=2)  # same folder: the store keeps the first run's samples
     html = render_report(run_dir)
     assert "metrics.json counts 6" in html
-    left_out = re.search(r"left out of the breakdowns[^<]*", html).group(0)
-    assert "arith/sample pass@1" in left_out and "arith/sample maj@8" in left_out
+    # The breakdowns read the values the last run wrote, not the store's samples.
+    assert "left out of the breakdowns" not in html
+    assert all(len(v) == 6 for v in load_run(run_dir).points["per_problem"])
+
+
+def test_a_run_folder_of_0_1_0_loads_and_says_how_to_rescore_it(run_dir, tmp_path, capsys):
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("metrics.json", "config.yaml", "store.sqlite"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    with sqlite3.connect(old / "store.sqlite") as db:  # 0.1.0 stores had no vote groups
+        db.execute("UPDATE completions SET vote = NULL")
+    assert "thinkbench rescore" in load_run(old).without_values()
+    assert main(["gate", "--baseline", str(old), "--candidate", str(old)]) == 2
+    assert f"thinkbench rescore {old}" in capsys.readouterr().err
+    assert main(["rescore", str(old)]) == 0
+    assert load_run(old).without_values() is None
+    assert main(["gate", "--baseline", str(run_dir), "--candidate", str(old), "--max-drop", "0"]) == 0
+    assert load_run(old).points["value"].tolist() == load_run(run_dir).points["value"].tolist()

@@ -70,13 +70,15 @@ def test_a_store_of_the_first_schema_opens_with_its_plain_texts(tmp_path):
     with sqlite3.connect(path) as db:  # as the first version wrote it: no later columns, plain text
         db.execute("ALTER TABLE requests DROP COLUMN compute")
         db.execute("ALTER TABLE completions DROP COLUMN score")
+        db.execute("ALTER TABLE completions DROP COLUMN vote")
         db.execute("PRAGMA user_version = 0")
         db.execute("INSERT INTO requests VALUES ('a', 't', 'sample', 'p1', 'h', 11, 0, 1.0, 0)")
         db.execute("INSERT INTO completions VALUES ('a', 0, 't', 'sample', 'p1', 'h', 'old text', 5, 'stop',"
                    " '42', 1, 'equal')")
     store = Store(path)
     (row,) = store.completions("t", "sample")
-    assert (row.text, row.extracted, row.correct, row.score, row.compute) == ("old text", "42", True, None, None)
+    assert (row.text, row.extracted, row.correct, row.score, row.compute, row.vote) == (
+        "old text", "42", True, None, None, None)
     assert zlib.decompress(store.packed_texts(["a"])[("a", 0)]) == b"old text"
     store.save(_result("b"), RequestMeta("t", "sample", "p2", "h"))  # a resumed old run mixes both
     assert [r.text for r in store.completions("t", "sample")] == ["old text", "text 0", "text 1"]

@@ -8,15 +8,16 @@ samples a metric uses (1 for pass@1, k for maj@k); thinking and answer tokens ar
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price, cost, decode_flops, prefill_flops
-from thinkbench.harness.metrics.estimators import ks_for, maj_at_k, mean_ci
+from thinkbench.harness.metrics.compute import Price, cost, decode_flops, prefill_flops
+from thinkbench.harness.metrics.estimators import ks_for, maj_at_ks
 from thinkbench.harness.metrics.lengths import SampleLength, length_stats
 from thinkbench.harness.metrics.outcomes import outcome_stats
-from thinkbench.harness.metrics.pool import MetricPoint, vote_key
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.point import MetricPoint, metric_point
+from thinkbench.harness.types import CompletionRow, ModelShape
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ def attempt_lengths(attempts: Sequence[Attempt]) -> dict:
                                       bool(a.answer.correct)) for a in attempts], exact=True)
 
 
+def latest_majority(answers: Sequence[CompletionRow]) -> CompletionRow:
+    """The answer a majority vote over one sample's successive answers keeps: the most frequent vote
+    group, ties going to the latest; with no answer at all, the latest attempt."""
+    counts = Counter(a.vote for a in answers if a.vote is not None)
+    if not counts:
+        return answers[-1]
+    top = max(counts.values())
+    return next(a for a in reversed(answers) if counts.get(a.vote) == top)
+
+
 def stage_compute(problems: Sequence[Sequence[Attempt]], k: int, shape: ModelShape | None,
                   price: Price | None) -> dict[str, float | None]:
     """Mean cost per problem of k samples at one stage: shared prefills once, the rest k times the
@@ -76,21 +87,24 @@ def stage_compute(problems: Sequence[Sequence[Attempt]], k: int, shape: ModelSha
     return out
 
 
-def stage_points(family: str, stage: int, problems: Sequence[Sequence[Attempt]], shape: ModelShape | None,
+def stage_points(family: str, stage: int, problems: Mapping[str, Sequence[Attempt]], shape: ModelShape | None,
                  price: Price | None, extra: dict | None = None) -> list[MetricPoint]:
-    """pass@1 and maj@k (k = 2, 4, ... n) of one stage; `extra` joins every point's compute."""
+    """pass@1 and maj@k (k = 2, 4, ... n) of one stage (problem id -> its samples' attempts); `extra`
+    joins every point's compute."""
     if not problems:
         return []
-    outcomes = outcome_stats([a.answer for attempts in problems for a in attempts])  # the answers of this stage
 
-    def point(metric: str, k: int, per_problem: list[float], exact: bool = True) -> MetricPoint:
-        ci = mean_ci(per_problem)
-        compute = {**stage_compute(problems, k, shape, price), **(extra or {})}
-        return MetricPoint(f"{family}:{metric}", stage, ci.mean, ci.low, ci.high, exact, compute, outcomes)
+    def compute(k: int) -> dict:
+        return {**stage_compute(list(problems.values()), k, shape, price), **(extra or {})}
 
-    points = [point("pass@1", 1, [sum(bool(a.answer.correct) for a in att) / len(att) for att in problems])]
-    for k in ks_for(min(len(att) for att in problems))[1:]:
-        estimates = [maj_at_k([vote_key(a.answer) for a in att], [bool(a.answer.correct) for a in att], k)
-                     for att in problems]
-        points.append(point(f"maj@{k}", k, [e.value for e in estimates], all(e.exact for e in estimates)))
+    outcomes = outcome_stats([a.answer for att in problems.values() for a in att])  # the answers of this stage
+    points = [metric_point(f"{family}:pass@1", stage,
+                           {pid: sum(bool(a.answer.correct) for a in att) / len(att) for pid, att in problems.items()},
+                           compute(1), outcomes=outcomes)]
+    ks = ks_for(min(len(att) for att in problems.values()))[1:]
+    votes = {pid: maj_at_ks([a.answer.vote for a in att], [bool(a.answer.correct) for a in att], ks)
+             for pid, att in problems.items()}
+    for i, k in enumerate(ks):
+        points.append(metric_point(f"{family}:maj@{k}", stage, {pid: v[i].value for pid, v in votes.items()},
+                                   compute(k), all(v[i].exact for v in votes.values()), outcomes))
     return points

@@ -1,7 +1,8 @@
-"""Choosing the answer among scored candidates, and the metric points of scored strategies.
+"""Choosing the answer among scored candidates, and the metric points of scored and search strategies.
 
 Both selections are exact expectations over the candidates: `best` keeps the top-scoring one (ties
-broken uniformly at random), `vote` sums scores per answer and keeps the heaviest answer (ties alike).
+broken uniformly at random), `vote` sums scores per vote group (answers the verifier judged equivalent
+to each other, never to the gold) and keeps the heaviest group (ties alike).
 Compute comes in the same dict as the pool metrics (policy prompt, cached prompt and generated
 tokens, FLOPs, cost) plus engine `calls` and the scorer's own `scorer_*` tokens, calls and FLOPs,
 counted apart so strategies can be compared on policy compute, scorer compute, or both.
@@ -11,12 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable, Sequence
 
-from thinkbench.harness.metrics.compute import ModelShape, Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, \
-    prefill_flops
-from thinkbench.harness.metrics.estimators import best_of_k, ks_for, mean_ci, weighted_maj_at_k
+from thinkbench.harness.metrics.compute import Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, prefill_flops
+from thinkbench.harness.metrics.estimators import best_of_k, ks_for, weighted_maj_at_k
 from thinkbench.harness.metrics.outcomes import Outcomes, outcome_stats
-from thinkbench.harness.metrics.pool import MetricPoint, by_problem, vote_key
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.metrics.point import MetricPoint, by_problem, metric_point
+from thinkbench.harness.types import CompletionRow, ModelShape
 
 
 def _best(rows: Sequence[CompletionRow], k: int) -> tuple[float, bool]:
@@ -24,7 +24,7 @@ def _best(rows: Sequence[CompletionRow], k: int) -> tuple[float, bool]:
 
 
 def _vote(rows: Sequence[CompletionRow], k: int) -> tuple[float, bool]:
-    e = weighted_maj_at_k([vote_key(r) for r in rows], [r.score for r in rows], [bool(r.correct) for r in rows], k)
+    e = weighted_maj_at_k([r.vote for r in rows], [r.score for r in rows], [bool(r.correct) for r in rows], k)
     return e.value, e.exact
 
 
@@ -55,11 +55,10 @@ def _mean(dicts: Sequence[dict]) -> dict:
     return {k: None if any(d[k] is None for d in dicts) else sum(d[k] for d in dicts) / len(dicts) for k in dicts[0]}
 
 
-def _point(metric: str, k: int, per_problem: list[tuple[float, bool]], compute: dict, outcomes: Outcomes
+def _point(metric: str, k: int, per_problem: dict[str, tuple[float, bool]], compute: dict, outcomes: Outcomes
            ) -> MetricPoint:
-    ci = mean_ci([v for v, _ in per_problem])
-    return MetricPoint(metric, k, ci.mean, ci.low, ci.high, all(exact for _, exact in per_problem), compute,
-                       outcomes)
+    return metric_point(metric, k, {pid: v for pid, (v, _) in per_problem.items()}, compute,
+                        all(exact for _, exact in per_problem.values()), outcomes)
 
 
 def search_metrics(rows: Sequence[CompletionRow], select: str, shape: ModelShape | None, price: Price | None
@@ -71,13 +70,14 @@ def search_metrics(rows: Sequence[CompletionRow], select: str, shape: ModelShape
         budgets[row.compute["budget"]].append(row)
     points = []
     for budget in sorted(budgets):
-        groups = list(by_problem(budgets[budget]).values())
-        compute = _mean([search_compute(g[0].compute, shape, price) for g in groups])
+        groups = by_problem(budgets[budget])
+        compute = _mean([search_compute(g[0].compute, shape, price) for g in groups.values()])
         outcomes = outcome_stats(budgets[budget])  # the final candidates of this budget
-        points.append(_point(f"{select}@k", budget, [SELECTIONS[select](g, len(g)) for g in groups], compute,
-                             outcomes))
-        points.append(_point("coverage@k", budget, [(float(any(r.correct for r in g)), True) for g in groups],
+        points.append(_point(f"{select}@k", budget, {pid: SELECTIONS[select](g, len(g)) for pid, g in groups.items()},
                              compute, outcomes))
+        points.append(_point("coverage@k", budget,
+                             {pid: (float(any(r.correct for r in g)), True) for pid, g in groups.items()}, compute,
+                             outcomes))
     return points
 
 
@@ -85,17 +85,17 @@ def pool_scored_metrics(rows: Sequence[CompletionRow], select: str, shape: Model
                         ) -> list[MetricPoint]:
     """`best@k` or `vote@k` for every k <= n from one scored pool of n samples per problem: the exact
     expectation over k-subsets, charged one prefill, k samples and k samples' scoring."""
-    groups = list(by_problem(rows).values())
+    groups = by_problem(rows)
     if not groups:
         return []
-    n = min(len(g) for g in groups)
+    n = min(len(g) for g in groups.values())
     pools = [ProblemCompute(g[0].prompt_tokens, g[0].cached_prompt_tokens, [r.generated_tokens for r in g])
-             for g in groups]
+             for g in groups.values()]
     points = []
     outcomes = outcome_stats(rows)
     for k in ks_for(n):
         policy = mean_compute_at_k(pools, k, shape, price)
-        scorer = _mean([_scorer_keys(_mean(g[0].compute["scorer"]), k) for g in groups])
-        points.append(_point(f"{select}@k", k, [SELECTIONS[select](g, k) for g in groups], {**policy, **scorer},
-                             outcomes))
+        scorer = _mean([_scorer_keys(_mean(g[0].compute["scorer"]), k) for g in groups.values()])
+        points.append(_point(f"{select}@k", k, {pid: SELECTIONS[select](g, k) for pid, g in groups.items()},
+                             {**policy, **scorer}, outcomes))
     return points
