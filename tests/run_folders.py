@@ -32,14 +32,14 @@ def answering(per_level: int, right: Callable[[str, int], bool]) -> FakeEngine:
 
 
 def fake_run(root: Path, name: str, *, per_level: int = 4, strategies: list[dict] | None = None,
-             engine: FakeEngine | None = None) -> Path:
+             engine: FakeEngine | None = None, seed: int = 0) -> Path:
     """RUN_DIR with config, store, metrics.json and summary.txt, as `thinkbench run` leaves it."""
     model = root / "model"
     model.mkdir(parents=True, exist_ok=True)
     (model / "config.json").write_text("{}")
     out = root / name
     config = make_run_config({
-        "name": name, "model": str(model), "out": str(out),
+        "name": name, "model": str(model), "out": str(out), "seed": seed,
         "tasks": [{"name": "arith", "options": {"levels": LEVELS, "per_level": per_level}}],
         "strategies": strategies or [{"name": "sample", "n": 8}, {"name": "greedy"}],
     }, "test")
