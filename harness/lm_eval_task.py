@@ -26,7 +26,7 @@ from pathlib import Path
 
 from thinkbench.harness.data import DataUnavailable, _hub_reachable, mirror_path
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.task import FieldMap, Task, TaskSpec
+from thinkbench.harness.task_spec import FieldMap, Task, TaskSpec
 from thinkbench.harness.validate import build
 from thinkbench.verifiers import SameByForm, Verdict
 

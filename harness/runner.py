@@ -22,7 +22,8 @@ from thinkbench.harness.results import RunResult, TaskResult
 from thinkbench.harness.store import RequestMeta, Store
 from thinkbench.harness.strategies import build_strategy
 from thinkbench.harness.strategies.base import RunContext
-from thinkbench.harness.task import Task, load_task
+from thinkbench.harness.task import load_task
+from thinkbench.harness.task_spec import Task
 from thinkbench.harness.types import ModelShape, Problem
 from thinkbench.verifiers.grading import grade_all, prepare, verdict_views, vote_groups
 

@@ -11,7 +11,7 @@ from thinkbench.harness.metrics.outcomes import verdict_category
 from thinkbench.harness.metrics.point import MetricPoint
 from thinkbench.harness.metrics.pool import pool_metrics
 from thinkbench.harness.metrics.views import view_points
-from thinkbench.harness.task import Task
+from thinkbench.harness.task_spec import Task
 from thinkbench.harness.types import CompletionRow
 from thinkbench.verifiers import Verdict
 from thinkbench.verifiers.grading import grade_all, prepare, verdict_views, vote_groups
