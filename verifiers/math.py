@@ -164,6 +164,50 @@ def _readings(extracted: str, gold: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# Two numbers math-verify could call equal differ by under 1e-6 (it rounds floats to 6 decimals);
+# equal values evaluated in floating point differ by a relative 1e-15 or so.
+_APART_ABS, _APART_REL = 2e-6, 1e-9
+
+
+@lru_cache(maxsize=8192)
+def _form(answer: str) -> tuple[str, complex | None] | None:
+    """("number", its value) for an answer that parses to one number, ("expression", None) for one
+    that parses to one expression in variables (x^2 + 1, not a lone symbol or a product of symbols,
+    which math-verify reads as words), None for anything else: a percentage (equal to its number with
+    or without the sign), a set, an interval, an equation, a matrix."""
+    if "%" in answer:
+        return None
+    import sympy
+
+    parsed = _parse(answer)
+    exprs = [item for item in parsed if not isinstance(item, str)]
+    if len(exprs) != 1 or _too_big(parsed) or not isinstance(exprs[0], sympy.Expr):
+        return None
+    expr = exprs[0]
+    if expr.is_number:
+        try:
+            return "number", complex(sympy.N(expr, 15))
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+    words = isinstance(expr, sympy.Symbol) or (isinstance(expr, sympy.Mul) and all(
+        isinstance(arg, sympy.Symbol) or arg == sympy.E for arg in expr.args))
+    return None if words or not expr.free_symbols else ("expression", None)
+
+
+def _apart(a: str, b: str) -> bool:
+    """Whether two answers cannot be equal: numbers too far apart for math-verify's rounding, or a
+    number and an expression in variables (their difference never simplifies to 0)."""
+    fa, fb = _form(a), _form(b)
+    if fa is None or fb is None or fa[0] == fb[0] == "expression":
+        return False
+    if {s for s in _parse(a) if isinstance(s, str)} & {s for s in _parse(b) if isinstance(s, str)}:
+        return False
+    if fa[0] != fb[0]:
+        return True
+    x, y = fa[1], fb[1]
+    return abs(x - y) > max(_APART_ABS, _APART_REL * max(abs(x), abs(y)))
+
+
 def _decide(extracted: str, gold: str) -> bool | None:
     timed_out = False
     for pred, ref in _readings(extracted, gold):
@@ -222,8 +266,15 @@ class MathVerifier:
         return str(number) if number is not None else " ".join(answer.split())
 
     def same_answer(self, a: str, b: str) -> bool:
-        """Equivalent by the rules answers are graded by; an undecided comparison (time limit) is not."""
-        return self.check(a, b).correct
+        """Equivalent by the rules answers are graded by; an undecided comparison (time limit) is not.
+        Two answers that are plainly numbers of clearly different value are told apart by their values
+        alone: a vote compares every answer of a problem with the others, mostly different ones, and
+        sympy's symbolic check costs about 10 ms a pair."""
+        _warm_up()
+        try:
+            return call_with_time_limit(lambda: not _apart(a, b) and _decide(a, b) is True, self.timeout_s)
+        except TimeLimitExceeded:
+            return False
 
     def grade(self, completion: str, gold: str, truncated: bool = False) -> Verdict:
         extracted = self.extract(completion, truncated)

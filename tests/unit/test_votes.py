@@ -73,3 +73,15 @@ def test_programs_vote_by_their_code_up_to_layout_and_comments_never_by_running_
     assert normalized_program(same[0]) == normalized_program(same[1])
     assert normalized_program("def f(x):\n    return x + 2\n") != normalized_program(same[0])
     assert normalized_program("def f(x) return  x") == "def f(x) return x"  # no parse: whitespace collapsed
+
+
+TRICKY = ["3", "3.0", "0.5", "\\frac{1}{2}", "0.333333", "\\frac{1}{3}", "0.33", "50\\%", "2\\pi", "6.283185",
+          "\\sqrt{2}", "1.414214", "e", "\\mathrm{e}", "x = 3", "x^2 - 1", "(x-1)(x+1)", "x", "abc", "[1, 2)",
+          "\\{1, 2\\}", "1", "2", "-2", "10^{20}", "100000000000000000000", "1.0000001", "\\text{yes}"]
+
+
+def test_the_fast_paths_of_math_votes_never_disagree_with_the_full_check():
+    verifier = MathVerifier()
+    for i, a in enumerate(TRICKY):
+        for b in TRICKY[i + 1:]:
+            assert verifier.same_answer(a, b) == verifier.check(a, b).correct, (a, b)
