@@ -76,7 +76,8 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
             stated = [None if o.finish_reason == "length" else a for o, a in zip(outputs, answers)]
             verdicts += [(key, i, a, a == p.gold, "" if a else "no answer") for i, a in enumerate(stated)]
         store.set_verdicts(verdicts)
-        store.set_votes((key, i, answer) for key, i, answer, *_ in verdicts if answer)  # synthetic answers: equal or not
+        # Synthetic answers are the same exactly when their texts are.
+        store.set_votes((key, i, answer) for key, i, answer, *_ in verdicts if answer)
         rows = store.completions(task, strategy)
     finally:
         store.close()

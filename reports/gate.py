@@ -198,8 +198,9 @@ def text_table(rows: list[GateRow], settings: GateSettings) -> str:
 def markdown(rows: list[GateRow], baseline: str, candidate: str, settings: GateSettings) -> str:
     failed = sum(r.status == "FAIL" for r in rows)
     verdict = f"**FAIL**: {failed} significant drop(s)" if failed else "**PASS**: no significant drop"
-    lines = [f"## thinkbench gate: {verdict}", "", f"Baseline `{baseline}`, candidate `{candidate}`. {settings.describe()}",
-             "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines = [f"## thinkbench gate: {verdict}", "",
+             f"Baseline `{baseline}`, candidate `{candidate}`. {settings.describe()}", "",
+             "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r, settings.alpha)) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 

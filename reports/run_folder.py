@@ -146,8 +146,9 @@ def _per_problem(path: Path, results: list) -> list[list[dict | None]]:
     for i, (entry, result) in enumerate(zip(stored, results)):
         at = f"{path}.results[{i}]"
         points = (result.get("points") or []) if isinstance(result, dict) else []
-        if not isinstance(entry, dict) or not isinstance(result, dict) or [entry.get("task"), entry.get("strategy")] != [
-                result.get("task"), result.get("strategy")] or len(entry.get("points") or []) != len(points):
+        if not isinstance(entry, dict) or not isinstance(result, dict) \
+                or [entry.get("task"), entry.get("strategy")] != [result.get("task"), result.get("strategy")] \
+                or len(entry.get("points") or []) != len(points):
             raise InputError(f"{at}: does not match metrics.json's results[{i}] (written by another run?)")
         ids = entry.get("problems")
         if not isinstance(ids, list):

@@ -74,6 +74,12 @@ _REGISTRY: dict[str, Callable[..., Verifier]] = {}
 
 def register(name: str):
     def deco(cls):
+        # A verifier missing part of the protocol would fail only when a run first votes.
+        missing = [m for m in ("gold", "extract", "grade", "canonical", "same_answer")
+                   if not callable(getattr(cls, m, None))]
+        if missing:
+            raise TypeError(f"verifier {name!r}: {cls.__name__} lacks {', '.join(missing)} (see Verifier; "
+                            "SameByForm gives canonical and same_answer)")
         _REGISTRY[name] = cls
         cls.name = name
         return cls

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable, Sequence
 
-from thinkbench.harness.metrics.compute import Price, ProblemCompute, cost, decode_flops, mean_compute_at_k, prefill_flops
+from thinkbench.harness.metrics.compute import (Price, ProblemCompute, cost, decode_flops, mean_compute_at_k,
+                                                prefill_flops)
 from thinkbench.harness.metrics.estimators import best_of_k, ks_for, weighted_maj_at_k
 from thinkbench.harness.metrics.outcomes import Outcomes, outcome_stats
 from thinkbench.harness.metrics.point import MetricPoint, by_problem, metric_point

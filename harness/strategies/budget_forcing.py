@@ -86,8 +86,8 @@ class BudgetForcing(ThinkingStrategy):
                 ) -> list[MetricPoint]:
         chains = read_chains(rows)
         return [point for waits in range(self.params.max_waits + 1)
-                for point in stage_points("waits", waits, {pid: _attempts(c, waits) for pid, c in chains.items()}, shape,
-                                          price)]
+                for point in stage_points("waits", waits, {pid: _attempts(c, waits) for pid, c in chains.items()},
+                                          shape, price)]
 
     def final_attempts(self, chains: list[ChainRows]) -> list[Attempt]:
         return [a for c in chains for a in _attempts(c, self.params.max_waits)]
