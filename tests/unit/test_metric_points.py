@@ -12,6 +12,7 @@ from thinkbench.harness.config import load_run_config, make_run_config
 from thinkbench.reports.run_files import write_run_files
 from thinkbench.harness.runner import run
 from thinkbench.harness.strategies import strategy_names
+from thinkbench.harness.task import load_task
 from thinkbench.reports.gate import GateSettings, gate, load_side
 from thinkbench.reports.html import render_report
 from thinkbench.reports.run_folder import load_run
@@ -25,11 +26,16 @@ def _digit(*parts) -> int:
 
 
 def thinking_engine() -> FakeEngine:
-    """Thinking of a length and an answer that vary with the request's seed and the sample."""
+    """Thinking of a length that varies with the request's seed and the sample, and an answer that is
+    right about half the time (the gold of the arith question in the prompt, else a wrong number)."""
+    golds = {p.prompt: p.gold for p in load_task("arith").with_options({"levels": [1, 2, 3], "per_level": 4})
+             .problems(None)}
+
     def reply(request, i):
         seed = request.sampling.seed
         if request.prompt.endswith(CUE):
-            return f"{_digit(request.prompt[-300:], i)}}}"
+            gold = next((g for q, g in golds.items() if q in request.prompt), "0")
+            return f"{gold if _digit(request.prompt[-300:], i) < 2 else int(gold) + 1}}}"
         return "hmm " * (4 + 6 * _digit(seed, i)) + ("</think>" if _digit(seed, i, "end") else "")
     return FakeEngine(script=reply)
 
@@ -91,6 +97,7 @@ def test_the_gate_compares_every_point_of_two_seeds_of_a_config_and_the_report_b
     points = load_run(baseline).points
     rows = gate(load_side(baseline), load_side(candidate), GateSettings())
     assert len(rows) == len(points) and all(r.comparison is not None and r.status != "skipped" for r in rows)
+    assert 0 < points["value"].mean() < 1  # the runs answer some problems right and some wrong
     html = render_report(candidate)
     strategies = set(points["strategy"])
     assert len(strategies) == len(load_run(baseline).config["strategies"])
