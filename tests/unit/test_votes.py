@@ -77,7 +77,8 @@ def test_programs_vote_by_their_code_up_to_layout_and_comments_never_by_running_
 
 TRICKY = ["3", "3.0", "0.5", "\\frac{1}{2}", "0.333333", "\\frac{1}{3}", "0.33", "50\\%", "2\\pi", "6.283185",
           "\\sqrt{2}", "1.414214", "e", "\\mathrm{e}", "x = 3", "x^2 - 1", "(x-1)(x+1)", "x", "abc", "[1, 2)",
-          "\\{1, 2\\}", "1", "2", "-2", "10^{20}", "100000000000000000000", "1.0000001", "\\text{yes}"]
+          "\\{1, 2\\}", "1", "2", "-2", "10^{20}", "100000000000000000000", "1.0000001", "\\text{yes}", "\\infty",
+          "-\\infty", "3 + 2i", "\\frac{\\sqrt{3}}{2}"]
 
 
 def test_the_fast_paths_of_math_votes_never_disagree_with_the_full_check():
