@@ -246,7 +246,8 @@ class MathVerifier:
     def extract(self, completion: str, truncated: bool = False) -> str | None:
         """`truncated`: the output was cut at its token limit. Its last number is wherever the cut
         fell, not a conclusion, so only an explicitly stated answer counts."""
-        return extract_final_answer(completion, last_number_fallback=self.last_number_fallback and not truncated)
+        return extract_final_answer(completion, last_number_fallback=self.last_number_fallback and not truncated,
+                                    closing_fallback=not truncated)
 
     def check(self, extracted: str, gold: str) -> Verdict:
         """Whether an extracted answer equals the gold one."""

@@ -8,14 +8,20 @@ models revise themselves and restate at the end):
   1. \\boxed{...} / \\fbox{...}
   2. GSM8K-style "#### 72"
   3. "final answer ..." / "the answer is ..." / "Answer: ..."
-  4. optionally, the last number in the text
+  4. the formula a finished output closes on ("$$\\cot B = 3$$", then perhaps an end-of-solution mark)
+  5. optionally, the last number of the closing paragraph
+Several boxes joined only by "and", "or", commas or "x =" state one answer with several solutions
+("$x = \\boxed{2}$ or $x = \\boxed{-4}$" -> "2, -4"); boxes with other words between them are
+revisions, and the last one counts.
 """
 from __future__ import annotations
 
 import re
 
-_THINK_OPEN = "<think>"
-_THINK_CLOSE = "</think>"
+# Where models put their reasoning: the reply is what follows the last closing delimiter.
+_THOUGHT_DELIMITERS = (("<think>", "</think>"), ("<|begin_of_thought|>", "<|end_of_thought|>"))
+# Formats that also mark the reply's conclusion: only that part states the answer.
+_SOLUTION_DELIMITERS = (("<|begin_of_solution|>", "<|end_of_solution|>"), ("<answer>", "</answer>"))
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*(\{)?")
 # GSM8K's "#### 72", not a markdown heading ("#### Step 2"): the value must start right away.
@@ -51,23 +57,52 @@ _SPACING_RE = re.compile(r"\\\\|\\[,;:! ]|~")  # a LaTeX line break (\\) is kept
 _THOUSANDS_TOKEN_RE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 _UNIT_WORDS_RE = re.compile(r"^(?P<num>.*?[\d}%])\s+(?P<units>[A-Za-z][A-Za-z.\s/]*(?:\^\{?[23]\}?)?)$")
+# What may stand between boxes that list one answer's parts: a comma, "and", "or", and the name
+# the next value is for ("x_2 ="). Boxes after part letters ("(a) ... (b) ...") answer separate
+# questions, of which the last is graded.
+_BOX_JOINER_RE = re.compile(
+    r"\s*(?:[,;&]|and|or)?\s*(?:(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+)\s*(?:=|\\in)\s*)?",
+    re.IGNORECASE)
+_PROSE_NUMBER_RE = re.compile(r"(?<![\w.,])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?!\w)")
+# Marks that end a solution after its last statement: "**End of solution**", "\blacksquare", "Q.E.D.".
+_END_MARK_RE = re.compile(
+    r"(?:\s|\*\*|__|-{3,}|\$?\\(?:blacksquare|square|qed|Box)\b\$?|[\u220e\u25a1]"
+    r"|(?:end\s+of\s+(?:the\s+)?(?:solution|proof|answer)|q\.?\s?e\.?\s?d)\.?)+\Z",
+    re.IGNORECASE)
+_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$([^$]+?)\$|\\\((.+?)\\\)", re.DOTALL)
 _MAX_SPAN = 2000  # an answer is never longer; bounds the work on runaway outputs
 _CONNECTIVES = frozenset({"and", "or", "to", "through", "plus", "minus", "times", "over", "pi"})
+# Words around the one number of a boxed sentence ("Tom has 12.00 apples left") that change what
+# the number means, so the sentence is not reduced to it.
+_QUALIFIERS = _CONNECTIVES | frozenset(
+    "least most more less fewer greater than not no between except under above below nearly almost exceed "
+    "exceeds up sqrt sin cos tan cot sec csc log ln exp mod inf infinity per percent squared cubed multiple "
+    "multiples factor factors divisor divisors divisible power powers root roots square cube half twice double "
+    "triple quarter".split())
 # Two-letter words after a number are variables ("2 xy") unless they are units.
 _SHORT_UNITS = frozenset("m cm mm km g kg mg l ml s ms h hr min ft in yd mi oz lb lbs mph kph".split())
 
 
 def strip_reasoning(text: str) -> str | None:
-    """The part of a completion meant as the reply: after the last </think>.
+    """The part of a completion meant as the reply: after the last </think> (or
+    <|end_of_thought|>), and within <|begin_of_solution|> ... <|end_of_solution|> (or <answer>
+    ... </answer>) when the output marks its solution.
 
-    A <think> that is never closed means the model ran out of tokens while reasoning, so there is
-    no reply (None) and nothing in the reasoning counts as an answer.
+    An opened thought that is never closed means the model ran out of tokens while reasoning, so
+    there is no reply (None) and nothing in the reasoning counts as an answer.
     """
-    close = text.rfind(_THINK_CLOSE)
-    if close >= 0:
-        return text[close + len(_THINK_CLOSE):]
-    if _THINK_OPEN in text:
-        return None
+    for open_, close in _THOUGHT_DELIMITERS:
+        at = text.rfind(close)
+        if at >= 0:
+            text = text[at + len(close):]
+        elif open_ in text:
+            return None
+    for open_, close in _SOLUTION_DELIMITERS:
+        at = text.rfind(open_)
+        if at >= 0:
+            solution = text[at + len(open_):]
+            end = solution.find(close)
+            return solution if end < 0 else solution[:end]
     return text
 
 
@@ -90,9 +125,9 @@ def _matching_brace(text: str, open_at: int) -> int | None:
     return None  # truncated output: the box never closes
 
 
-def boxed_contents(text: str) -> list[tuple[int, str]]:
-    """(position, content) of every complete \\boxed{...} / \\fbox{...}, outermost ones only."""
-    found: list[tuple[int, str]] = []
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of every complete \\boxed{...} / \\fbox{...}, outermost ones only."""
+    found: list[tuple[int, int, str]] = []
     pos = 0
     while (m := _BOX_RE.search(text, pos)) is not None:
         if m.group(1):
@@ -100,15 +135,42 @@ def boxed_contents(text: str) -> list[tuple[int, str]]:
             if end is None:
                 pos = m.end()
                 continue
-            found.append((m.start(), text[m.end():end]))
+            found.append((m.start(), end + 1, text[m.end():end]))
             pos = end + 1
         else:
             # "\boxed 5": the argument is the next token only
             arg = re.match(r"\s*([^\s$.,]+)", text[m.end():])
             if arg:
-                found.append((m.start(), arg.group(1)))
+                found.append((m.start(), m.end() + arg.end(), arg.group(1)))
             pos = m.end()
     return found
+
+
+def boxed_contents(text: str) -> list[tuple[int, str]]:
+    """(position, content) of every complete \\boxed{...} / \\fbox{...}, outermost ones only."""
+    return [(start, content) for start, _, content in _boxes(text)]
+
+
+def _joins_boxes(between: str) -> bool:
+    """Whether the text between two boxes only lists them: "$ or $x = ", ", \\quad x_2 = ", " and "."""
+    t = _TEXT_CMD_RE.sub(r" \1 ", between)
+    t = re.sub(r"\$|\\[()\[\]]|\\q?quad\b|\\\\|\\[,;: ]|~", " ", t)
+    return _BOX_JOINER_RE.fullmatch(t) is not None
+
+
+def _boxed_answer(reply: str) -> str | None:
+    """The answer the last boxes state: the last box, with the boxes listed together with it."""
+    boxes = [b for b in _boxes(reply) if b[2].strip() != "ANSWER"]  # our prompts' placeholder, echoed back
+    last = len(boxes) - 1
+    while last >= 0:
+        first = last
+        while first > 0 and _joins_boxes(reply[boxes[first - 1][1]:boxes[first][0]]):
+            first -= 1
+        answers = [a for a in (normalize_answer(b[2]) for b in boxes[first:last + 1]) if a is not None]
+        if answers:
+            return ", ".join(dict.fromkeys(answers))  # the same answer boxed twice is one answer
+        last = first - 1
+    return None
 
 
 def _math_span(text: str) -> str | None:
@@ -209,6 +271,19 @@ def _drop_thousands_separators(answer: str) -> str:
     return _THOUSANDS_TOKEN_RE.sub(lambda m: m.group(0).replace(",", ""), answer)
 
 
+def _number_in_prose(answer: str) -> str:
+    """'Tom has 12.00 apples left' -> '12.00': a sentence in words around one number, nothing
+    mathematical, states that number. Leaves '2 and 3', 'x 5', 'at least 12' and formulas alone."""
+    plain = _TEXT_CMD_RE.sub(r" \1 ", answer).replace("\\$", " ").replace("\\%", "%")
+    if len(plain) > _MAX_SPAN or re.search(r"[=<>^_{}\\|+*/()\[\]]", plain):
+        return answer
+    numbers = _PROSE_NUMBER_RE.findall(plain)
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", plain)]
+    if len(numbers) != 1 or not any(len(w) >= 2 for w in words) or _QUALIFIERS.intersection(words):
+        return answer
+    return numbers[0]
+
+
 def normalize_answer(answer: str) -> str | None:
     """Tidy a raw answer span: delimiters, markdown, currency, spacing, separators, units."""
     a = answer.strip().replace("\u2212", "-")
@@ -225,8 +300,9 @@ def normalize_answer(answer: str) -> str | None:
     a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)  # 1\,000: a thin space between digit groups
     a = _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
     a = re.sub(r"[\s.,;:]+$", "", a).strip()
-    a = _drop_thousands_separators(a)
     a = _drop_units(a)
+    a = _number_in_prose(a)
+    a = _drop_thousands_separators(a)
     a = re.sub(r"\s+", " ", a).strip()
     return a or None
 
@@ -237,15 +313,30 @@ def last_number(text: str) -> str | None:
     return matches[-1].group(0) if matches else None
 
 
-def extract_final_answer(text: str, last_number_fallback: bool = True) -> str | None:
-    """The final answer stated in a completion, normalized, or None when it states none."""
+def _closing_formula(reply: str) -> str | None:
+    """The formula a finished output ends on ("... so\n$$\\cot B = 3$$" and perhaps an end mark),
+    when nothing but punctuation follows it."""
+    text = reply[-_MAX_SPAN:]
+    if (mark := _END_MARK_RE.search(text)) is not None:
+        text = text[:mark.start()]
+    spans = list(_MATH_SPAN_RE.finditer(text))
+    if not spans or text[spans[-1].end():].strip(" \t\n.!*_") != "":
+        return None
+    return next(g for g in spans[-1].groups() if g is not None)
+
+
+def extract_final_answer(text: str, last_number_fallback: bool = True, closing_fallback: bool = True
+                         ) -> str | None:
+    """The final answer stated in a completion, normalized, or None when it states none.
+
+    closing_fallback: take the formula the output closes on when it states no answer otherwise
+    (off for an output cut at its token limit: its end is where the cut fell).
+    """
     reply = strip_reasoning(text)
     if reply is None or not reply.strip():
         return None
-    for _, content in reversed(boxed_contents(reply)):
-        # "\boxed{ANSWER}" is our prompts' format placeholder, echoed back, not an answer.
-        if content.strip() != "ANSWER" and (answer := normalize_answer(content)) is not None:
-            return answer
+    if (answer := _boxed_answer(reply)) is not None:
+        return answer
     for m in reversed(list(_HASHES_RE.finditer(reply))):
         if (answer := normalize_answer(_sentence(m.group(1)))) is not None:
             return answer
@@ -254,6 +345,9 @@ def extract_final_answer(text: str, last_number_fallback: bool = True) -> str | 
         if span is None or not _looks_like_answer(span):
             continue
         if (answer := normalize_answer(span)) is not None:
+            return answer
+    if closing_fallback and (formula := _closing_formula(reply)) is not None:
+        if (answer := normalize_answer(formula)) is not None:
             return answer
     # Only the closing paragraph: a number from earlier working ("27, which is not possible")
     # is not a conclusion the output reached.
