@@ -1,8 +1,10 @@
 """The `math` verifier: free-form math answers, graded by mathematical equivalence.
 
 Extraction lives in `verifiers.math_extract`; equivalence is math-verify's (sympy-based: fractions
-vs decimals, intervals, sets, tuples, matrices, `x = 3` vs `3`, symbolic forms), run under our own
-time limit so that one pathological answer cannot stall a run, from any thread.
+vs decimals, intervals, sets, tuples, matrices, `x = 3` vs `3`, symbolic forms), then, where that
+says no, part by part (`verifiers.math_structure`: solutions in any order, named parts, functions
+up to their variable's name, joined conditions), all under our own time limit so that one
+pathological answer cannot stall a run, from any thread.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from functools import cache, lru_cache
 from thinkbench.harness.errors import InputError
 from thinkbench.verifiers import Verdict, register
 from thinkbench.verifiers.math_extract import extract_final_answer, gold_answer
+from thinkbench.verifiers.math_structure import equal_by_parts
 from thinkbench.verifiers.time_limit import TimeLimitExceeded, call_with_time_limit
 
 TIMEOUT_REASON = "unverified: timeout"
@@ -209,6 +212,15 @@ def _apart(a: str, b: str) -> bool:
 
 
 def _decide(extracted: str, gold: str) -> bool | None:
+    """Whether the answer equals the gold one; None if deciding would blow the time limit. Symmetric
+    in its two arguments, so it also compares two answers."""
+    # Part by part first (several solutions, named parts, function definitions, joined conditions):
+    # most answers have no parts and skip this at once, and for those that do, parts are cheaper to
+    # compare than the whole (sympy may take seconds to refute sin(theta) = sin(x)).
+    # Named parts are compared by name or in order, so parts may also settle a "no" that whole-answer
+    # equivalence would get wrong (it reads "a = 2, b = 7" and "7, 2" as equal sets).
+    if (by_parts := equal_by_parts(extracted, gold, lambda a, b: _decide(a, b) is True)) is not None:
+        return by_parts
     timed_out = False
     for pred, ref in _readings(extracted, gold):
         result = _equivalent(pred, ref)

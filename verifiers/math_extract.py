@@ -61,7 +61,7 @@ _UNIT_WORDS_RE = re.compile(r"^(?P<num>.*?[\d}%])\s+(?P<units>[A-Za-z][A-Za-z.\s
 # the next value is for ("x_2 ="). Boxes after part letters ("(a) ... (b) ...") answer separate
 # questions, of which the last is graded.
 _BOX_JOINER_RE = re.compile(
-    r"\s*(?:[,;&]|and|or)?\s*(?:(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+)\s*(?:=|\\in)\s*)?",
+    r"\s*[,;&]?\s*(?:and|or)?\s*(?:(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+)\s*(?:=|\\in)\s*)?",
     re.IGNORECASE)
 _PROSE_NUMBER_RE = re.compile(r"(?<![\w.,])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?!\w)")
 # Marks that end a solution after its last statement: "**End of solution**", "\blacksquare", "Q.E.D.".
@@ -75,8 +75,8 @@ _CONNECTIVES = frozenset({"and", "or", "to", "through", "plus", "minus", "times"
 # Words around the one number of a boxed sentence ("Tom has 12.00 apples left") that change what
 # the number means, so the sentence is not reduced to it.
 _QUALIFIERS = _CONNECTIVES | frozenset(
-    "least most more less fewer greater than not no between except under above below nearly almost exceed "
-    "exceeds up sqrt sin cos tan cot sec csc log ln exp mod inf infinity per percent squared cubed multiple "
+    "least most than not no between except under above below nearly almost exceed exceeds up sqrt sin cos "
+    "tan cot sec csc log ln exp mod inf infinity percent squared cubed multiple "
     "multiples factor factors divisor divisors divisible power powers root roots square cube half twice double "
     "triple quarter".split())
 # Two-letter words after a number are variables ("2 xy") unless they are units.
@@ -151,8 +151,8 @@ def boxed_contents(text: str) -> list[tuple[int, str]]:
     return [(start, content) for start, _, content in _boxes(text)]
 
 
-def _joins_boxes(between: str) -> bool:
-    """Whether the text between two boxes only lists them: "$ or $x = ", ", \\quad x_2 = ", " and "."""
+def _joins(between: str) -> bool:
+    """Whether the text between two boxes (or formulas) only lists them: "$ or $x = ", ", \\quad x_2 = "."""
     t = _TEXT_CMD_RE.sub(r" \1 ", between)
     t = re.sub(r"\$|\\[()\[\]]|\\q?quad\b|\\\\|\\[,;: ]|~", " ", t)
     return _BOX_JOINER_RE.fullmatch(t) is not None
@@ -164,7 +164,7 @@ def _boxed_answer(reply: str) -> str | None:
     last = len(boxes) - 1
     while last >= 0:
         first = last
-        while first > 0 and _joins_boxes(reply[boxes[first - 1][1]:boxes[first][0]]):
+        while first > 0 and _joins(reply[boxes[first - 1][1]:boxes[first][0]]):
             first -= 1
         answers = [a for a in (normalize_answer(b[2]) for b in boxes[first:last + 1]) if a is not None]
         if answers:
@@ -218,12 +218,26 @@ def _sentence(text: str) -> str:
     return text[:i]
 
 
+def _listed_formulas(text: str) -> str | None:
+    """The formula `text` starts with, or the formulas it lists when the list ends the sentence:
+    "$x = 2$ or $x = -4$." -> "x = 2, x = -4"."""
+    formulas, end = [], 0
+    for m in _MATH_SPAN_RE.finditer(text):
+        if m.start() != 0 if not formulas else not _joins(text[end:m.start()]):
+            break
+        formulas.append(next(g for g in m.groups() if g is not None))
+        end = m.end()
+    if len(formulas) > 1 and not re.match(r"[ \t]*(?:[.!]|\n|$)", text[end:]):
+        del formulas[1:]
+    return ", ".join(formulas) if formulas else None
+
+
 def _phrase_answer(rest: str) -> str | None:
     """The answer stated right after an answer phrase; `rest` is the text that follows it."""
     rest = re.sub(r"^[\s:*_=#]*", "", rest[:_MAX_SPAN])
     if not rest.strip():
         return None
-    if (math := _math_span(rest.replace("\\$", ""))) is not None:
+    if (math := _listed_formulas(rest.replace("\\$", ""))) is not None:
         return math
     sentence = _sentence(rest)
     if (math := _first_math_segment(sentence)) is not None:
@@ -284,6 +298,15 @@ def _number_in_prose(answer: str) -> str:
     return numbers[0]
 
 
+def strip_layout(answer: str) -> str:
+    """Without what only typesets: \\displaystyle, \\left and \\right, {,} and spacing commands
+    (a LaTeX line break is kept)."""
+    a = re.sub(r"\\(?:displaystyle|left|right)(?![A-Za-z])", "", answer)
+    a = a.replace("{,}", ",")
+    a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)  # 1\,000: a thin space between digit groups
+    return _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
+
+
 def normalize_answer(answer: str) -> str | None:
     """Tidy a raw answer span: delimiters, markdown, currency, spacing, separators, units."""
     a = answer.strip().replace("\u2212", "-")
@@ -295,10 +318,7 @@ def normalize_answer(answer: str) -> str | None:
     if (math := _math_span(a)) is not None:
         a = math
     a = a.replace("\\$", "").replace("$", "")
-    a = re.sub(r"\\(?:displaystyle|left|right)(?![A-Za-z])", "", a)
-    a = a.replace("{,}", ",")
-    a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)  # 1\,000: a thin space between digit groups
-    a = _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
+    a = strip_layout(a)
     a = re.sub(r"[\s.,;:]+$", "", a).strip()
     a = _drop_units(a)
     a = _number_in_prose(a)
@@ -322,7 +342,8 @@ def _closing_formula(reply: str) -> str | None:
     spans = list(_MATH_SPAN_RE.finditer(text))
     if not spans or text[spans[-1].end():].strip(" \t\n.!*_") != "":
         return None
-    return next(g for g in spans[-1].groups() if g is not None)
+    formula = next(g for g in spans[-1].groups() if g is not None)
+    return re.sub(r"(?:\\q?quad)?\s*\\(?:blacksquare|square|qed|Box)\s*$", "", formula)
 
 
 def extract_final_answer(text: str, last_number_fallback: bool = True, closing_fallback: bool = True

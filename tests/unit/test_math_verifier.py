@@ -73,6 +73,11 @@ def test_strip_reasoning():
     assert strip_reasoning("plain") == "plain"
     assert strip_reasoning("<think>a</think>b</think>c") == "c"
     assert strip_reasoning("<think>never closed") is None
+    # Other formats: the reply is the solution part, after the thought part.
+    assert strip_reasoning("<|begin_of_thought|>a<|end_of_thought|><|begin_of_solution|>b<|end_of_solution|>c") == "b"
+    assert strip_reasoning("<|begin_of_thought|>never closed") is None
+    assert strip_reasoning("<|begin_of_solution|>cut off") == "cut off"
+    assert strip_reasoning("<think>a</think> <answer>42</answer>") == "42"
 
 
 def test_boxed_contents_nested_and_truncated():
@@ -93,10 +98,36 @@ def test_boxed_contents_nested_and_truncated():
         ("#### Step 1: add\nWe get 5.\n#### Step 2\nThe answer is 7.", "7"),  # markdown headings
         ("Final Answer\n\n$$\\frac{1}{4}$$", "\\frac{1}{4}"),
         ("the answer is correct, so we are done", None),
+        # several boxes listing one answer's solutions, and revisions that are not lists
+        (r"$x = \boxed{2}$ or $x = \boxed{-4}$.", "2, -4"),
+        (r"$x_1 = \boxed{2}, \quad x_2 = \boxed{-4}$", "2, -4"),
+        (r"$n = \boxed{1}$, $n = \boxed{3}$, and $n = \boxed{7}$", "1, 3, 7"),
+        (r"\boxed{5} and \boxed{5}", "5"),
+        (r"(a) $\boxed{3}$ (b) $\boxed{4}$", "4"),
+        (r"so \boxed{4}. Wait, \boxed{5}", "5"),
+        ("The answer is $x = 2$ or $x = -4$.", "x = 2, x = -4"),
+        ("The answer is $5$, and $6$ is wrong.", "5"),
+        # a number in a boxed sentence, unless the words qualify it
+        (r"\boxed{Tom has 12.00 apples left}", "12.00"),
+        (r"\boxed{\text{She earns \$1,250 per month}}", "1250"),
+        (r"\boxed{at least 12}", "at least 12"),
+        (r"\boxed{a multiple of 2}", "a multiple of 2"),
+        (r"\boxed{5 pi}", "5 pi"),
+        # the formula a finished output closes on
+        ("so\n\n$$\\cot B = 3$$\n\n**End of solution**", "\\cot B = 3"),
+        ("Hence\n\\[ x = \\frac{1}{2} \\quad \\blacksquare \\]", "x = \\frac{1}{2}"),
+        ("First $x = 5$ but that fails", None),
     ],
 )
 def test_extract_final_answer(text, answer):
     assert extract_final_answer(text, last_number_fallback=False) == answer
+
+
+def test_no_closing_formula_in_a_cut_output():
+    text = "Let me compute.\n$$\\cot B = 3$$"
+    assert extract_final_answer(text, last_number_fallback=False) == "\\cot B = 3"
+    assert extract_final_answer(text, last_number_fallback=False, closing_fallback=False) is None
+    assert MathVerifier().grade(text, "3", truncated=True) == Verdict(None, False, "no answer")
 
 
 def test_fallback_can_be_switched_off():
