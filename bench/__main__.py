@@ -76,6 +76,24 @@ def long_trace_figures(t: dict) -> list[Figure]:
     ]
 
 
+def hard_answer_figures(h: dict) -> list[Figure]:
+    if "error" in h:
+        return [Figure("grading", "hard answers part failed", None, "", note=h["error"])]
+    n, rules, both, judge = h["cases"], h["rules"], h["rules_and_judge"], h["judge"]
+
+    def errors(a: dict) -> str:
+        return f"{a['false_accept']} wrong answers accepted, {a['false_reject']} right answers rejected"
+
+    return [
+        Figure("grading", "hard answer pairs: agreement, rules", rules["agree"] / n, "", "",
+               f"{rules['agree']}/{n}; {errors(rules)}"),
+        Figure("grading", "hard answer pairs: agreement, rules + judge", both["agree"] / n, "", "",
+               f"{both['agree']}/{n}; {errors(both)}; the embedded 135M model as judge (machinery test): "
+               f"consulted {judge['consulted']}, changed {judge['changed']}, {judge['calls']} calls, "
+               f"{h['judge_seconds']:.1f} s"),
+    ]
+
+
 def engine_figures(e: dict) -> list[Figure]:
     if "error" in e:
         return [Figure("engine", "engine part failed", None, "", note=e["error"])]
@@ -119,7 +137,8 @@ def main() -> int:
     t0 = time.time()
     speed = _part("bench.engine_speed")
     figures = speed_figures(speed) + pool_figures(_part("bench.pool")) + long_trace_figures(_part("bench.long_traces")) + \
-        sandbox_figures(_part("bench.sandbox_bench")) + engine_figures(_part("bench.engine_bench"))
+        sandbox_figures(_part("bench.sandbox_bench")) + engine_figures(_part("bench.engine_bench")) + \
+        hard_answer_figures(_part("bench.hard_answers"))
     flags = speed.get("cpu_flags", [f for f in RECORDED_FLAGS if f in cpu_flags()])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"CPU flags: {' '.join(flags) or 'none of note'}")

@@ -98,6 +98,16 @@ def cmd_tasks(args) -> int:
     return 0
 
 
+def _judge_spec(value: str):
+    """`--judge`: the embedded model (no value), a model folder or Hub id, or a YAML file of judge settings."""
+    from thinkbench.harness.validate import build, read_yaml
+    from thinkbench.verifiers.judge import JudgeSpec
+
+    if value.endswith((".yaml", ".yml")):
+        return build(JudgeSpec, read_yaml(Path(value)), value)
+    return JudgeSpec(model=value or None)
+
+
 def cmd_score(args) -> int:
     from thinkbench.harness.metrics.views import describe_gap
     from thinkbench.harness.provenance import record_preparation
@@ -111,7 +121,26 @@ def cmd_score(args) -> int:
         task = task.with_options(dict(_task_option(o) for o in args.task_option))
     path = Path(args.predictions)
     predictions = read_predictions(path)
-    scored = score(task, predictions, path, _data_dir(args))
+    judge, engines = None, []
+    if args.judge is not None:
+        from thinkbench.harness.engine import build_engine
+        from thinkbench.harness.models import resolve_model
+        from thinkbench.verifiers.judge import AnswerJudge
+
+        spec = _judge_spec(args.judge)
+        model = resolve_model(spec.model)
+
+        def judge_engine():
+            print(f"starting the answer judge's engine with {model}", file=sys.stderr, flush=True)
+            engines.append(build_engine("vllm", model, spec.engine, seed=0))
+            return engines[-1]
+
+        judge = AnswerJudge(spec, judge_engine)
+    try:
+        scored = score(task, predictions, path, _data_dir(args), judge)
+    finally:
+        for engine in engines:
+            engine.close()
     verdicts = scored.verdicts
     record_preparation(Path(args.out), task.name, scored.preparation)
     correct, unanswered = sum(v.correct for v in verdicts), sum(v.extracted is None for v in verdicts)
@@ -122,6 +151,9 @@ def cmd_score(args) -> int:
         print(f"  {name:<15} {p.value:.4f}  [{p.low:.4f}, {p.high:.4f}]")
     for name, gap in scored.views.items():
         print(f"  {describe_gap(name, gap)}")
+    if (tally := scored.judge) is not None:
+        print(f"judge: decided {tally.consulted} verdicts the rules rejected, changed {tally.changed} to correct "
+              f"({tally.calls} calls, {tally.prompt_tokens} prompt tokens)")
     out = write_verdicts(predictions, scored, Path(args.out))
     print(f"verdicts: {out}")
     return 0
@@ -235,6 +267,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--task-option", action="append", default=[], metavar="KEY=VALUE",
                    help="a task option, as in a run config's task `options` (repeatable), e.g. "
                    "extended_tests=HumanEvalPlus.jsonl for humaneval")
+    s.add_argument("--judge", nargs="?", const="", metavar="MODEL|YAML",
+                   help="ask a judge model about the answers the rules reject (no value: the embedded model; "
+                        "a YAML file: judge settings such as model, prompt, yes, no, engine)")
     s.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     s.set_defaults(func=cmd_score)
 

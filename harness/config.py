@@ -10,6 +10,7 @@ from thinkbench.harness.metrics.compute import Price
 from thinkbench.harness.reasoning import Reasoning, expand_preset
 from thinkbench.harness.strategies import check_strategy
 from thinkbench.harness.validate import build, packaged, param, read_yaml
+from thinkbench.verifiers.judge import JudgeSpec
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RunConfig:
     out: str | None = None  # run folder; default runs/<name>
     price: Price | None = None  # per million tokens, to put a price on every metric point
     reasoning: Reasoning | None = None  # thinking delimiters, template switch, sampling (a preset by name)
+    judge: JudgeSpec | None = None  # a model asked about answers the rules reject; off when absent
 
 
 def config_file(name_or_path: str) -> Path:

@@ -25,6 +25,8 @@ class TaskResult:
     # Per weaker reading of the verdicts (code with extended tests: "base"), how many samples pass it
     # and how many of those the full verdict rejects; its points are among `points` as "<name>:<metric>".
     views: dict[str, dict] = field(default_factory=dict)
+    judge_consulted: int | None = None  # verdicts the answer judge decided (None: no judge in this run)
+    judge_changed: int | None = None  # of those, "not equal" by the rules and "equal" by the judge
 
 
 @dataclass

@@ -26,6 +26,7 @@ from thinkbench.harness.task import load_task
 from thinkbench.harness.task_spec import Task
 from thinkbench.harness.types import ModelShape, Problem
 from thinkbench.verifiers.grading import grade_all, prepare, verdict_views, vote_groups
+from thinkbench.verifiers.judge import AnswerJudge
 
 
 class Progress:
@@ -80,11 +81,15 @@ class _Metered:
 
 
 class _Session:
-    """The engine of a run, built on first need, and what the run folder keeps about it."""
+    """The engines of a run (the policy's, and the answer judge's when it has its own model), each
+    built on first need, and what the run folder keeps about them."""
 
     def __init__(self, config: RunConfig, model: str, run_dir: Path, engine: Engine | None, rescore: bool) -> None:
         self.config, self.model, self.run_dir, self.rescore = config, model, run_dir, rescore
         self.engine, self.owns_engine = engine, engine is None
+        self._judge_engine: Engine | None = None
+        # Resolved now so that a missing judge model fails at start, not after generating.
+        self.judge_model = resolve_model(config.judge.model) if config.judge and config.judge.model else None
         if engine is not None:
             self._record(engine)
 
@@ -104,6 +109,17 @@ class _Session:
             self._record(self.engine)
         return self.engine
 
+    def judge(self) -> AnswerJudge | None:
+        return None if self.config.judge is None else AnswerJudge(self.config.judge, self._judge_engine_for)
+
+    def _judge_engine_for(self) -> Engine:
+        if self.judge_model is None or self.judge_model == self.model:
+            return self.get()  # the policy model judges, on its own engine
+        if self._judge_engine is None:
+            print(f"starting the answer judge's engine with {self.judge_model}", file=terminal.err(), flush=True)
+            self._judge_engine = build_engine("vllm", self.judge_model, self.config.judge.engine, self.config.seed)
+        return self._judge_engine
+
     def _record(self, engine: Engine) -> None:
         (self.run_dir / "engine.json").write_text(json.dumps(dataclasses.asdict(engine.info), indent=2) + "\n")
 
@@ -119,6 +135,8 @@ class _Session:
     def close(self) -> None:
         if self.engine is not None and self.owns_engine:
             self.engine.close()
+        if self._judge_engine is not None:
+            self._judge_engine.close()
 
 
 def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine | None = None,
@@ -162,14 +180,20 @@ def run(config: RunConfig, data_dir: Path | None, run_dir: Path, engine: Engine 
     return outcome
 
 
-def _grade(task: Task, label: str, problems: Sequence[Problem], store: Store) -> None:
-    """Verdicts for the strategy's ungraded samples, then vote groups for its ungrouped answers."""
+def _grade(task: Task, label: str, problems: Sequence[Problem], store: Store, judge: AnswerJudge | None) -> None:
+    """Verdicts for the strategy's ungraded samples (the answer judge reviewing what the rules reject,
+    when the run has one), then vote groups for its ungrouped answers."""
     by_id = {p.id: p for p in problems}
     todo = store.ungraded(task.name, label)
     verdicts = grade_all(task.verifier, [(text, by_id[pid].gold) for _, _, pid, text, _ in todo],
                          choices=[by_id[pid].meta.get("choices") for _, _, pid, _, _ in todo],
                          truncated=[finish == "length" for *_, finish in todo])
-    store.set_verdicts((key, sample, v.extracted, v.correct, v.reason)
+    if judge is not None:
+        questions = [(by_id[pid].prompt, by_id[pid].gold) for _, _, pid, _, _ in todo]
+        verdicts, tally = judge.review(task.verifier, questions, verdicts)
+        if tally.calls:
+            store.log("judge", json.dumps({"task": task.name, "strategy": label, **dataclasses.asdict(tally)}))
+    store.set_verdicts((key, sample, v.extracted, v.correct, v.reason, v.decided_by)
                        for (key, sample, *_), v in zip(todo, verdicts))
     answers = store.ungrouped(task.name, label)
     groups = vote_groups(task.verifier, [(pid, extracted) for _, _, pid, extracted in answers],
@@ -201,7 +225,7 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         store.log("reused", f"{label}: {reused} requests")
         print(f"  [{label}] reused {reused} finished requests from the run folder", file=terminal.err(), flush=True)
 
-    _grade(task, strategy.label(), problems, store)
+    _grade(task, strategy.label(), problems, store, session.judge())
     rows = [r for r in store.completions(task.name, strategy.label()) if r.key in keys]
     shape = session.shape()
     more_points, views = view_points(rows, verdict_views(task.verifier, [p.gold for p in problems]),
@@ -215,5 +239,7 @@ def _run_one(task: Task, problems, strategy, store: Store, session: _Session, co
         mean_generated_tokens=sum(r.generated_tokens for r in rows) / max(len(problems), 1),
         generation_seconds=waiting, lengths=strategy.lengths(rows),
         views=views,
+        judge_consulted=None if config.judge is None else sum(r.decided_by == "judge" for r in rows),
+        judge_changed=None if config.judge is None else sum(r.decided_by == "judge" and bool(r.correct) for r in rows),
     )
 

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS completions (
     correct INTEGER,               -- NULL until graded
     verdict_reason TEXT,
     score REAL,                    -- a scorer's value of this completion, when a strategy scores
+    -- decided_by TEXT (MIGRATIONS): who decided the verdict, "rules" or "judge" (the answer judge)
     PRIMARY KEY (key, sample)
 );
 -- Added by MIGRATIONS: completions.vote TEXT, the answer's vote group among its problem's answers
@@ -103,6 +104,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _add_column("requests", "compute", "TEXT"),
     _add_column("completions", "score", "REAL"),
     _add_column("completions", "vote", "TEXT"),
+    _add_column("completions", "decided_by", "TEXT"),
 )
 
 
@@ -193,13 +195,14 @@ class Store:
             " WHERE task=? AND strategy=? AND correct IS NULL",
             (task, strategy))]
 
-    def set_verdicts(self, rows: Iterable[tuple[str, int, str | None, bool, str]]) -> None:
-        """rows of (key, sample, extracted, correct, reason)."""
+    def set_verdicts(self, rows: Iterable[tuple[str, int, str | None, bool, str, str]]) -> None:
+        """rows of (key, sample, extracted, correct, reason, decided_by)."""
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "UPDATE completions SET extracted=?, correct=?, verdict_reason=? WHERE key=? AND sample=?",
-                [(ext, int(ok), reason, key, sample) for key, sample, ext, ok, reason in rows])
+                "UPDATE completions SET extracted=?, correct=?, verdict_reason=?, decided_by=?"
+                " WHERE key=? AND sample=?",
+                [(ext, int(ok), reason, by, key, sample) for key, sample, ext, ok, reason, by in rows])
 
     def ungrouped(self, task: str, strategy: str) -> list[tuple[str, int, str, str]]:
         """(key, sample, problem_id, extracted) of answers not in a vote group yet, in the order stored."""
@@ -231,11 +234,11 @@ class Store:
         cur = self._db.execute(
             f"SELECT c.key, c.sample, c.task, c.strategy, c.problem_id, c.prompt_hash, {text},"
             " c.generated_tokens, c.finish_reason, c.extracted, c.correct, c.verdict_reason, r.prompt_tokens,"
-            " r.cached_prompt_tokens, r.wall_seconds, c.score, r.compute, c.vote"
+            " r.cached_prompt_tokens, r.wall_seconds, c.score, r.compute, c.vote, c.decided_by"
             " FROM completions c JOIN requests r USING (key) WHERE c.task=? AND c.strategy=?"
             " ORDER BY c.problem_id, c.key, c.sample", (task, strategy))
         return [CompletionRow(*row[:6], unpack_text(row[6]), *row[7:10], None if row[10] is None else bool(row[10]),
-                              *row[11:16], None if row[16] is None else json.loads(row[16]), row[17]) for row in cur]
+                              *row[11:16], None if row[16] is None else json.loads(row[16]), *row[17:19]) for row in cur]
 
     def packed_texts(self, keys: Iterable[str]) -> dict[tuple[str, int], bytes]:
         """(key, sample) -> the zlib-compressed text of every completion of these requests, as stored

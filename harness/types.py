@@ -41,6 +41,7 @@ class CompletionRow:
     # The answer's vote group among the problem's answers (see verifiers.grading.vote_groups): answers
     # the verifier judged equivalent to each other share it. None: no answer, or not grouped yet.
     vote: str | None = None
+    decided_by: str | None = None  # "rules" or "judge"; None before grading (and in older run folders)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,8 @@ def synthetic_run(run_dir: Path, problems: int = 500, samples: int = 64, seed: i
             store.save(GenResult(key, 120, 0, outputs, 1.0), RequestMeta(task, strategy, p.id, "synthetic",
                                                                           (("user", p.prompt),)))
             stated = [None if o.finish_reason == "length" else a for o, a in zip(outputs, answers)]
-            verdicts += [(key, i, a, a == p.gold, "" if a else "no answer") for i, a in enumerate(stated)]
+            verdicts += [(key, i, a, a == p.gold, "" if a else "no answer", "rules")
+                         for i, a in enumerate(stated)]
         store.set_verdicts(verdicts)
         # Synthetic answers are the same exactly when their texts are.
         store.set_votes((key, i, answer) for key, i, answer, *_ in verdicts if answer)

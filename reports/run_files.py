@@ -43,6 +43,10 @@ def summary_text(outcome: RunResult) -> str:
         if r.reused_requests:
             lines.append(f"{r.task}/{r.strategy}: reused {r.reused_requests} finished requests, "
                          f"generated {r.generated_requests}")
+    for r in outcome.results:
+        if r.judge_consulted is not None:
+            lines.append(f"{r.task}/{r.strategy}: the answer judge decided {r.judge_consulted} verdicts the rules "
+                         f"rejected and changed {r.judge_changed} of them to correct")
     for task, why in outcome.skipped.items():
         lines.append(f"skipped {task}: {why}")
     lines += _outcome_lines(outcome.results) + _length_lines(outcome.results)

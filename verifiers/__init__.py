@@ -24,6 +24,7 @@ class Verdict:
     extracted: str | None  # None: the completion states no answer
     correct: bool
     reason: str = ""  # "", "no answer", "unverified: timeout", ...
+    decided_by: str = "rules"  # "judge" where the answer judge (verifiers/judge.py) was consulted
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,11 @@ class MathVerifier:
         except TimeLimitExceeded:
             return False
 
+    def judgeable(self, extracted: str, gold: str) -> bool:
+        """Whether an answer the rules rejected could still equal the gold one in a way no rule
+        reads: not when both are plain numbers, which the rules compare exactly."""
+        return _as_number(extracted) is None or _as_number(gold) is None
+
     def grade(self, completion: str, gold: str, truncated: bool = False) -> Verdict:
         extracted = self.extract(completion, truncated)
         if extracted is None:

@@ -27,7 +27,8 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kap
           "tau phi varphi chi psi omega").split()
 _VAR = r"(?:[A-Za-z](?:_\{?\w+\}?)?|\\(?:" + "|".join(_GREEK) + r")(?![A-Za-z]))"
 _VARS = rf"{_VAR}(?:\s*,\s*{_VAR})*"
-_NUMBER_SET = r"(?:\\mathbb\s*\{?[RZNQC]\}?|\\(?:R|Z|N|Q|C|reals)(?![A-Za-z]))(?:\s*\^\s*\{?[+*]\}?|\s*_\s*\{[^{}]*\}|\s*_\s*\S)?"
+_NUMBER_SET = (r"(?:\\mathbb\s*\{?[RZNQC]\}?|\\(?:R|Z|N|Q|C|reals)(?![A-Za-z]))"
+               r"(?:\s*\^\s*\{?[+*]\}?|\s*_\s*\{[^{}]*\}|\s*_\s*\S)?")  # with ^+ or _{>0}
 _IN = r"(?:\\in(?![A-Za-z])|∈)"
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|textit|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 # "for all real x", "\forall x \in \mathbb{R}", "for any constant c": the answer holds everywhere,
@@ -47,8 +48,8 @@ _PHRASES = (
      r"\emptyset"),
 )
 # Separators of a bare list, at bracket depth 0. "or"/"and" also say how joined conditions combine.
-_SEPARATOR_RE = re.compile(r"\s*(?:[,;]|\\\\|\\q?quad(?![A-Za-z]))\s*|\s+(and|or)\s+|\s*\\(lor|vee|land|wedge)(?![A-Za-z])\s*",
-                           re.IGNORECASE)
+_SEPARATOR_RE = re.compile(
+    r"\s*(?:[,;]|\\\\|\\q?quad(?![A-Za-z]))\s*|\s+(and|or)\s+|\s*\\(lor|vee|land|wedge)(?![A-Za-z])\s*", re.IGNORECASE)
 _OPENERS, _CLOSERS = "([{", ")]}"
 # A name given to a value: "Smallest: 4", "a = 7", "x_1 = 2", "\theta = 3", "the area is 12", "f(2) = 5".
 _COLON_LABEL_RE = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(\S.*)$")
@@ -66,6 +67,9 @@ _RELATION_RES = (
     (re.compile(rf"^({_VAR})\s*{_OP}\s*{_VALUE}$"), "var first"),
     (re.compile(rf"^{_VALUE}\s*{_OP}\s*({_VAR})$"), "var last"),
 )
+# "10,\\!080": a thin space after a comma between digit groups; one number, not a list.
+_GROUPED_DIGITS_RE = re.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))|(?<=\d)\{,\}(?=\d{3}(?!\d))")
+_GROUPED_NUMBER_RE = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _NUMBER_RE = re.compile(r"[-+]?\d*(?:\.\d+)?(?:/\d+)?%?")  # nothing to take apart: the common case, fast
 _MAX_PARTS = 24  # matching is quadratic in the parts; longer lists are left to whole-answer equivalence
 
@@ -84,12 +88,12 @@ class Parts:
 
 
 def _unwrap_text(answer: str) -> str:
-    return " ".join(_TEXT_CMD_RE.sub(r" \1 ", strip_layout(answer).replace("$", "")).split())
+    return " ".join(_TEXT_CMD_RE.sub(r" \1 ", strip_layout(answer).replace("\\$", "").replace("$", "")).split())
 
 
 def _clean(answer: str) -> str:
     """The answer without what states no part of it: typesetting, \\text wrappers, "for all x"."""
-    text = _unwrap_text(answer)
+    text = _unwrap_text(_GROUPED_DIGITS_RE.sub(",", answer))
     text = _FOR_ALL_START_RE.sub("", _FOR_ALL_END_RE.sub("", text))
     if "=" in text:  # "f(x) = x, x \in \mathbb{R}"; a lone "x \in \mathbb{R}" is an answer
         text = _DOMAIN_END_RE.sub("", text)
@@ -102,12 +106,15 @@ def _clean(answer: str) -> str:
 
 
 def _token(text: str, i: int) -> tuple[int, int]:
-    """(depth change, length) of the token at `i`: brackets, \\{ \\} and \\langle \\rangle open
-    and close; any other command or escape is one token."""
-    if text.startswith(("\\{", "\\langle"), i):
-        return 1, 2 if text[i + 1] == "{" else 7
-    if text.startswith(("\\}", "\\rangle"), i):
-        return -1, 2 if text[i + 1] == "}" else 7
+    """(depth change, length) of the token at `i`: brackets, \\{ \\}, \\langle \\rangle and
+    environments (\\begin ... \\end: a matrix is one value) open and close; any other command or
+    escape is one token."""
+    for opener in ("\\{", "\\langle", "\\begin"):
+        if text.startswith(opener, i):
+            return 1, len(opener)
+    for closer in ("\\}", "\\rangle", "\\end"):
+        if text.startswith(closer, i):
+            return -1, len(closer)
     c = text[i]
     if c == "\\":
         return 0, 2 if i + 1 < len(text) and not text[i + 1].isalpha() else 1
@@ -222,6 +229,8 @@ def parts(answer: str) -> Parts:
     if _NUMBER_RE.fullmatch(answer):
         return Parts((Part(answer),))
     text = _clean(answer)
+    if _GROUPED_NUMBER_RE.fullmatch(text):
+        return Parts((Part(text.replace(",", "")),))
     if (m := _TUPLE_EQUATION_RE.match(text)) is not None:
         names, values = _wrapped(f"({m.group(1)})", "(", ")"), _wrapped(f"({m.group(2)})", "(", ")")
         labels, values = _split(names or "")[0], _split(values or "")[0]

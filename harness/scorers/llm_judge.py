@@ -9,7 +9,6 @@ in the same prefix cache.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -20,6 +19,7 @@ from thinkbench.harness.scorers import register
 from thinkbench.harness.engine.vllm_settings import vllm_settings
 from thinkbench.harness.scorers.base import AGGREGATIONS, ScoreCost, Scored, ScorerBase, ScoreRequest, split_steps
 from thinkbench.harness.validate import param
+from thinkbench.verifiers.judge import p_word
 
 _SOLUTION_PROMPT = (
     "Here is a problem and a proposed solution.\n\nProblem:\n{question}\n\nProposed solution:\n{solution}\n\n"
@@ -79,9 +79,7 @@ def _key(verdict: Verdict) -> str:
 
 
 def p_yes(top: dict[str, float]) -> float:
-    yes = sum(math.exp(lp) for tok, lp in top.items() if tok.strip().lower() == "yes")
-    no = sum(math.exp(lp) for tok, lp in top.items() if tok.strip().lower() == "no")
-    return yes / (yes + no) if yes + no > 0 else 0.5
+    return p_word(top, "yes", "no")
 
 
 @register("llm_judge")

@@ -64,9 +64,10 @@ def test_score_grades_rows_in_input_order(capsys, tmp_path):
     assert main(["score", "--task", "arith", "--predictions", str(predictions), "--out", str(tmp_path / "o")]) == 0
     verdicts = [json.loads(line) for line in (tmp_path / "o" / "verdicts.jsonl").read_text().splitlines()]
     assert verdicts == [
-        {"problem_id": problems[0].id, "correct": True, "extracted": problems[0].gold, "reason": "correct"},
-        {"problem_id": problems[1].id, "correct": False, "extracted": None, "reason": "no answer"},
-        {"correct": True, "extracted": verdicts[2]["extracted"], "reason": "correct"},
+        {"problem_id": problems[0].id, "correct": True, "extracted": problems[0].gold, "reason": "correct",
+         "decided_by": "rules"},
+        {"problem_id": problems[1].id, "correct": False, "extracted": None, "reason": "no answer", "decided_by": "rules"},
+        {"correct": True, "extracted": verdicts[2]["extracted"], "reason": "correct", "decided_by": "rules"},
     ]
     out = capsys.readouterr().out
     assert "2/3 correct" in out and "verdicts: correct 2, no answer 1" in out

@@ -26,10 +26,27 @@ def test_verdicts_are_stored_and_graded_rows_leave_the_ungraded_list(tmp_path):
     store = Store(tmp_path / "s.sqlite")
     store.save(_result("a"), RequestMeta("t", "sample", "p1", "h"))
     assert len(store.ungraded("t", "sample")) == 2
-    store.set_verdicts([("a", 0, "42", True, ""), ("a", 1, None, False, "no answer")])
+    store.set_verdicts([("a", 0, "42", True, "", "judge"), ("a", 1, None, False, "no answer", "rules")])
     assert store.ungraded("t", "sample") == []
     rows = store.completions("t", "sample")
-    assert [(r.extracted, r.correct, r.verdict_reason) for r in rows] == [("42", True, ""), (None, False, "no answer")]
+    assert [(r.extracted, r.correct, r.verdict_reason, r.decided_by) for r in rows] == [
+        ("42", True, "", "judge"), (None, False, "no answer", "rules")]
+
+
+def test_a_run_folder_from_before_the_judge_gets_its_column(tmp_path):
+    import sqlite3
+
+    store = Store(tmp_path / "s.sqlite")
+    store.save(_result("a"), RequestMeta("t", "sample", "p1", "h"))
+    store.close()
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    db.execute("ALTER TABLE completions DROP COLUMN decided_by")
+    db.commit()
+    db.close()
+    store = Store(tmp_path / "s.sqlite")
+    assert [r.decided_by for r in store.completions("t", "sample")] == [None, None]
+    store.set_verdicts([("a", 0, "1", False, "", "rules")])
+    assert store.completions("t", "sample")[0].decided_by == "rules"
 
 
 def test_a_request_is_stored_whole_or_not_at_all(tmp_path):
