@@ -55,7 +55,7 @@ _PROSE_STARTS = frozenset(
 _MATHY_RE = re.compile(r"[\d\\=+\-*/^()\[\]{}<>$%]")
 _SPACING_RE = re.compile(r"\\\\|\\[,;:! ]|~")  # a LaTeX line break (\\) is kept
 _THOUSANDS_TOKEN_RE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
-_TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|textit|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 _UNIT_WORDS_RE = re.compile(r"^(?P<num>.*?[\d}%])\s+(?P<units>[A-Za-z][A-Za-z.\s/]*(?:\^\{?[23]\}?)?)$")
 # What may stand between boxes that list one answer's parts: a comma, "and", "or", and the name
 # the next value is for ("x_2 ="). Boxes after part letters ("(a) ... (b) ...") answer separate
@@ -153,7 +153,7 @@ def boxed_contents(text: str) -> list[tuple[int, str]]:
 
 def _joins(between: str) -> bool:
     """Whether the text between two boxes (or formulas) only lists them: "$ or $x = ", ", \\quad x_2 = "."""
-    t = _TEXT_CMD_RE.sub(r" \1 ", between)
+    t = unwrap_text(between)
     t = re.sub(r"\$|\\[()\[\]]|\\q?quad\b|\\\\|\\[,;: ]|~", " ", t)
     return _BOX_JOINER_RE.fullmatch(t) is not None
 
@@ -288,7 +288,7 @@ def _drop_thousands_separators(answer: str) -> str:
 def _number_in_prose(answer: str) -> str:
     """'Tom has 12.00 apples left' -> '12.00': a sentence in words around one number, nothing
     mathematical, states that number. Leaves '2 and 3', 'x 5', 'at least 12' and formulas alone."""
-    plain = _TEXT_CMD_RE.sub(r" \1 ", answer).replace("\\$", " ").replace("\\%", "%")
+    plain = unwrap_text(answer).replace("\\$", " ").replace("\\%", "%")
     if len(plain) > _MAX_SPAN or re.search(r"[=<>^_{}\\|+*/()\[\]]", plain):
         return answer
     numbers = _PROSE_NUMBER_RE.findall(plain)
@@ -298,12 +298,19 @@ def _number_in_prose(answer: str) -> str:
     return numbers[0]
 
 
+def unwrap_text(answer: str) -> str:
+    """\\text{...} and its kin replaced by their content, set off by spaces."""
+    return _TEXT_CMD_RE.sub(r" \1 ", answer)
+
+
 def strip_layout(answer: str) -> str:
     """Without what only typesets: \\displaystyle, \\left and \\right, {,} and spacing commands
     (a LaTeX line break is kept)."""
     a = re.sub(r"\\(?:displaystyle|left|right)(?![A-Za-z])", "", answer)
     a = a.replace("{,}", ",")
-    a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)  # 1\,000: a thin space between digit groups
+    # 1\,000 and 10,\!080: thin spaces between digit groups
+    a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)
+    a = re.sub(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))", ",", a)
     return _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from thinkbench.verifiers.math_extract import normalize_answer, strip_layout
+from thinkbench.verifiers.math_extract import normalize_answer, strip_layout, unwrap_text
 
 Same = Callable[[str, str], bool]
 
@@ -30,7 +30,6 @@ _VARS = rf"{_VAR}(?:\s*,\s*{_VAR})*"
 _NUMBER_SET = (r"(?:\\mathbb\s*\{?[RZNQC]\}?|\\(?:R|Z|N|Q|C|reals)(?![A-Za-z]))"
                r"(?:\s*\^\s*\{?[+*]\}?|\s*_\s*\{[^{}]*\}|\s*_\s*\S)?")  # with ^+ or _{>0}
 _IN = r"(?:\\in(?![A-Za-z])|∈)"
-_TEXT_CMD_RE = re.compile(r"\\(?:text|textrm|textbf|textit|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 # "for all real x", "\forall x \in \mathbb{R}", "for any constant c": the answer holds everywhere,
 # which the question already says. A condition ("for x > 0") is not a quantifier and stays.
 _FOR_ALL_END_RE = re.compile(
@@ -67,8 +66,6 @@ _RELATION_RES = (
     (re.compile(rf"^({_VAR})\s*{_OP}\s*{_VALUE}$"), "var first"),
     (re.compile(rf"^{_VALUE}\s*{_OP}\s*({_VAR})$"), "var last"),
 )
-# "10,\\!080": a thin space after a comma between digit groups; one number, not a list.
-_GROUPED_DIGITS_RE = re.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))|(?<=\d)\{,\}(?=\d{3}(?!\d))")
 _GROUPED_NUMBER_RE = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _NUMBER_RE = re.compile(r"[-+]?\d*(?:\.\d+)?(?:/\d+)?%?")  # nothing to take apart: the common case, fast
 _MAX_PARTS = 24  # matching is quadratic in the parts; longer lists are left to whole-answer equivalence
@@ -87,13 +84,13 @@ class Parts:
     kind: str = "list"  # "tuple" (a pair, point or vector: position matters), "set" (in braces) or a bare "list"
 
 
-def _unwrap_text(answer: str) -> str:
-    return " ".join(_TEXT_CMD_RE.sub(r" \1 ", strip_layout(answer).replace("\\$", "").replace("$", "")).split())
+def _plain_latex(answer: str) -> str:
+    return " ".join(unwrap_text(strip_layout(answer).replace("\\$", "").replace("$", "")).split())
 
 
 def _clean(answer: str) -> str:
     """The answer without what states no part of it: typesetting, \\text wrappers, "for all x"."""
-    text = _unwrap_text(_GROUPED_DIGITS_RE.sub(",", answer))
+    text = _plain_latex(answer)
     text = _FOR_ALL_START_RE.sub("", _FOR_ALL_END_RE.sub("", text))
     if "=" in text:  # "f(x) = x, x \in \mathbb{R}"; a lone "x \in \mathbb{R}" is an answer
         text = _DOMAIN_END_RE.sub("", text)
@@ -229,13 +226,14 @@ def parts(answer: str) -> Parts:
     if _NUMBER_RE.fullmatch(answer):
         return Parts((Part(answer),))
     text = _clean(answer)
-    if _GROUPED_NUMBER_RE.fullmatch(text):
+    if _GROUPED_NUMBER_RE.fullmatch(text):  # "10,\\!080" is one number, not a list
         return Parts((Part(text.replace(",", "")),))
     if (m := _TUPLE_EQUATION_RE.match(text)) is not None:
         names, values = _wrapped(f"({m.group(1)})", "(", ")"), _wrapped(f"({m.group(2)})", "(", ")")
-        labels, values = _split(names or "")[0], _split(values or "")[0]
-        if names is not None and values is not None and len(labels) == len(values) > 1:
-            return Parts(tuple(_part(f"{label} = {value}") for label, value in zip(labels, values)), "tuple")
+        if names is not None and values is not None:
+            labels, items = _split(names)[0], _split(values)[0]
+            if len(labels) == len(items) > 1:
+                return Parts(tuple(_part(f"{label} = {item}") for label, item in zip(labels, items)), "tuple")
     if (m := _MATRIX_RE.match(text)) is not None:
         rows = [[cell.strip() for cell in row.split("&")] for row in re.split(r"\\\\", m.group(2)) if row.strip()]
         if rows and (all(len(row) == 1 for row in rows) or len(rows) == 1):
@@ -299,7 +297,7 @@ def same_parts(a: Parts, b: Parts, same: Same) -> bool | None:
     named = labels_a is not None or labels_b is not None
     decisive = named and len(a.items) == len(b.items) > 1 and "set" not in (a.kind, b.kind)
     if len(a.items) != len(b.items) or len(a.items) > _MAX_PARTS:
-        return False if decisive else None
+        return None  # a missing or extra part: whole-answer equivalence says no, unless it reads them alike
     if labels_a is not None and labels_b is not None:
         if set(labels_a) != set(labels_b):
             return False if decisive else None  # different names: different parts

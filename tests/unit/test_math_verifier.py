@@ -95,6 +95,7 @@ def test_boxed_contents_nested_and_truncated():
         ("Answer: $x \\in [1, 2]$", "x \\in [1, 2]"),
         ("The answer is $\\$4.50$.", "4.50"),
         ("#### 1,024", "1024"),
+        (r"so $\boxed{10,\!080}$", "10080"),  # a thin space between digit groups
         ("#### Step 1: add\nWe get 5.\n#### Step 2\nThe answer is 7.", "7"),  # markdown headings
         ("Final Answer\n\n$$\\frac{1}{4}$$", "\\frac{1}{4}"),
         ("the answer is correct, so we are done", None),
