@@ -350,6 +350,8 @@ def _closing_formula(reply: str) -> str | None:
     if not spans or text[spans[-1].end():].strip(" \t\n.!*_") != "":
         return None
     formula = next(g for g in spans[-1].groups() if g is not None)
+    if re.fullmatch(r"\s*[A-Za-z]\s*", formula):
+        return None  # "... and solve for $x$.": a name, not a value
     return re.sub(r"(?:\\q?quad)?\s*\\(?:blacksquare|square|qed|Box)\s*$", "", formula)
 
 

@@ -118,6 +118,7 @@ def test_boxed_contents_nested_and_truncated():
         ("so\n\n$$\\cot B = 3$$\n\n**End of solution**", "\\cot B = 3"),
         ("Hence\n\\[ x = \\frac{1}{2} \\quad \\blacksquare \\]", "x = \\frac{1}{2}"),
         ("First $x = 5$ but that fails", None),
+        ("So $2x = 10$ gives 5 for $x$.", None),  # a lone name is no closing value
     ],
 )
 def test_extract_final_answer(text, answer):
