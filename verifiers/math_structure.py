@@ -250,9 +250,13 @@ def parts(answer: str) -> Parts:
 
 
 def _distinct_labels(p: Parts) -> list[str] | None:
+    """The names of the parts when each part has its own; None for a list of solutions, whose
+    names are one name over several values ("x = 2 or x = -4") or one name numbered ("x_1, x_2")."""
     labels = [item.label for item in p.items]
     if None in labels or len(set(labels)) != len(labels):
-        return None  # unnamed, or one name over several values: "x = 2 or x = -4" lists solutions
+        return None
+    if len(labels) > 1 and len({re.sub(r"_\{?\w+\}?$", "", label) for label in labels}) == 1:
+        return None
     return labels
 
 

@@ -57,6 +57,7 @@ def test_parts(answer, expected):
     ("a = 7, c = 2", "a = 7, b = 2", False),
     ("y = 2, x = 1", "(1, 2)", True),  # single letters read in alphabetical order
     ("y = 1, x = 2", "(1, 2)", False),
+    ("x_1 = 4, x_2 = 3", "3, 4", True),  # numbered names list solutions, in any order
     ("a = 2, b = 7", r"\{7, 2\}", None),  # a set has no order to hold the names to
     ("p(t)=t, q(t)=3", "(p(t), q(t)) = (t, 3)", True),
     ("(t, 3)", "(p(t), q(t)) = (t, 3)", True),
