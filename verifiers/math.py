@@ -1,10 +1,10 @@
 """The `math` verifier: free-form math answers, graded by mathematical equivalence.
 
-Extraction lives in `verifiers.math_extract`; equivalence is math-verify's (sympy-based: fractions
-vs decimals, intervals, sets, tuples, matrices, `x = 3` vs `3`, symbolic forms), then, where that
-says no, part by part (`verifiers.math_structure`: solutions in any order, named parts, functions
-up to their variable's name, joined conditions), all under our own time limit so that one
-pathological answer cannot stall a run, from any thread.
+Extraction lives in `verifiers.math_extract`. Equivalence is decided part by part where answers
+have parts (`verifiers.math_structure`: solutions in any order, named parts, functions up to their
+variable's name, joined conditions) and otherwise by math-verify (sympy-based: fractions vs
+decimals, intervals, sets, tuples, matrices, `x = 3` vs `3`, symbolic forms), all under our own
+time limit so that one pathological answer cannot stall a run, from any thread.
 """
 from __future__ import annotations
 
@@ -212,8 +212,8 @@ def _apart(a: str, b: str) -> bool:
 
 
 def _decide(extracted: str, gold: str) -> bool | None:
-    """Whether the answer equals the gold one; None if deciding would blow the time limit. Symmetric
-    in its two arguments, so it also compares two answers."""
+    """Whether the answer equals the gold one; None if deciding would blow the time limit. Both
+    arguments are read by the same rules, so it also compares two answers."""
     # Part by part first (several solutions, named parts, function definitions, joined conditions):
     # most answers have no parts and skip this at once, and for those that do, parts are cheaper to
     # compare than the whole (sympy may take seconds to refute sin(theta) = sin(x)).

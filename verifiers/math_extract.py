@@ -223,7 +223,8 @@ def _listed_formulas(text: str) -> str | None:
     "$x = 2$ or $x = -4$." -> "x = 2, x = -4"."""
     formulas, end = [], 0
     for m in _MATH_SPAN_RE.finditer(text):
-        if m.start() != 0 if not formulas else not _joins(text[end:m.start()]):
+        listed = _joins(text[end:m.start()]) if formulas else m.start() == 0
+        if not listed:
             break
         formulas.append(next(g for g in m.groups() if g is not None))
         end = m.end()
