@@ -33,22 +33,6 @@ def test_verdicts_are_stored_and_graded_rows_leave_the_ungraded_list(tmp_path):
         ("42", True, "", "judge"), (None, False, "no answer", "rules")]
 
 
-def test_a_run_folder_from_before_the_judge_gets_its_column(tmp_path):
-    import sqlite3
-
-    store = Store(tmp_path / "s.sqlite")
-    store.save(_result("a"), RequestMeta("t", "sample", "p1", "h"))
-    store.close()
-    db = sqlite3.connect(tmp_path / "s.sqlite")
-    db.execute("ALTER TABLE completions DROP COLUMN decided_by")
-    db.commit()
-    db.close()
-    store = Store(tmp_path / "s.sqlite")
-    assert [r.decided_by for r in store.completions("t", "sample")] == [None, None]
-    store.set_verdicts([("a", 0, "1", False, "", "rules")])
-    assert store.completions("t", "sample")[0].decided_by == "rules"
-
-
 def test_a_request_is_stored_whole_or_not_at_all(tmp_path):
     store = Store(tmp_path / "s.sqlite")
     store.save(_result("a"), RequestMeta("t", "sample", "p1", "h"))
@@ -88,17 +72,24 @@ def test_a_store_of_the_first_schema_opens_with_its_plain_texts(tmp_path):
         db.execute("ALTER TABLE requests DROP COLUMN compute")
         db.execute("ALTER TABLE completions DROP COLUMN score")
         db.execute("ALTER TABLE completions DROP COLUMN vote")
+        db.execute("ALTER TABLE completions DROP COLUMN decided_by")
         db.execute("PRAGMA user_version = 0")
         db.execute("INSERT INTO requests VALUES ('a', 't', 'sample', 'p1', 'h', 11, 0, 1.0, 0)")
         db.execute("INSERT INTO completions VALUES ('a', 0, 't', 'sample', 'p1', 'h', 'old text', 5, 'stop',"
                    " '42', 1, 'equal')")
     store = Store(path)
     (row,) = store.completions("t", "sample")
+<<<<<<< HEAD
     assert (row.text, row.extracted, row.correct, row.score, row.compute, row.vote) == (
+=======
+    assert (row.text, row.extracted, row.correct, row.score, row.compute, row.decided_by) == (
+>>>>>>> 32e073e (Store test: a first-schema folder gets decided_by too)
         "old text", "42", True, None, None, None)
     assert zlib.decompress(store.packed_texts(["a"])[("a", 0)]) == b"old text"
     store.save(_result("b"), RequestMeta("t", "sample", "p2", "h"))  # a resumed old run mixes both
     assert [r.text for r in store.completions("t", "sample")] == ["old text", "text 0", "text 1"]
+    store.set_verdicts([("b", 0, "1", False, "", "judge")])
+    assert [r.decided_by for r in store.completions("t", "sample")] == [None, "judge", None]
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
