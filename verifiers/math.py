@@ -219,6 +219,8 @@ def _decide(extracted: str, gold: str) -> bool | None:
     # compare than the whole (sympy may take seconds to refute sin(theta) = sin(x)).
     # Named parts are compared by name or in order, so parts may also settle a "no" that whole-answer
     # equivalence would get wrong (it reads "a = 2, b = 7" and "7, 2" as equal sets).
+    if " ".join(extracted.split()) == " ".join(gold.split()):
+        return True
     if (by_parts := equal_by_parts(extracted, gold, lambda a, b: _decide(a, b) is True)) is not None:
         return by_parts
     timed_out = False

@@ -246,6 +246,8 @@ def parts(answer: str) -> Parts:
     items, joiners = _split(text)
     if (condition := _condition(items, joiners)) is not None:
         return Parts((Part(condition),))
+    if len(items) == 1 and text == _plain_latex(answer) and _part(text).label is None:
+        return Parts((Part(answer),))  # nothing but typesetting to take off: no parts
     return Parts(tuple(_part(item) for item in items if item))
 
 
