@@ -103,9 +103,12 @@ def _judge_spec(value: str):
     from thinkbench.harness.validate import build, read_yaml
     from thinkbench.verifiers.judge import JudgeSpec
 
-    if value.endswith((".yaml", ".yml")):
-        return build(JudgeSpec, read_yaml(Path(value)), value)
-    return JudgeSpec(model=value or None)
+    try:
+        if value.endswith((".yaml", ".yml")):
+            return build(JudgeSpec, read_yaml(Path(value)), value)
+        return JudgeSpec(model=value or None)
+    except InputError as e:  # a setting's own check names the field; say which file too
+        raise InputError(str(e) if str(e).startswith(value) else f"{value}: {e}") from None
 
 
 def cmd_score(args) -> int:

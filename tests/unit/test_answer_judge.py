@@ -157,3 +157,6 @@ def test_score_with_bad_judge_settings_is_one_line(tmp_path, capsys):
     settings.write_text("modle: x\n")
     assert main(["score", "--task", "arith", "--predictions", str(predictions), "--judge", str(settings)]) == 2
     assert "unknown field 'modle'" in capsys.readouterr().err
+    settings.write_text("prompt: Is {answer} right?\n")
+    assert main(["score", "--task", "arith", "--predictions", str(predictions), "--judge", str(settings)]) == 2
+    assert f"{settings}: judge.prompt: must contain {{gold}}" in capsys.readouterr().err
