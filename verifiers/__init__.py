@@ -6,8 +6,9 @@ Task files name their verifier; `get_verifier(name, **options)` builds it.
 
 Beyond the Verifier protocol, a verifier may offer (see verifiers.grading): `prepare(problems)`,
 called once per task before grading, returning a JSON record for the run folder (code: time limits
-measured on the reference solutions), and `views(golds)`, the weaker readings of its verdicts to
-report beside them (VerdictView).
+measured on the reference solutions), `views(golds)`, the weaker readings of its verdicts to
+report beside them (VerdictView), and `judgeable(answer, gold)`, whether the answer judge
+(verifiers.judge) may be asked about an answer its rules rejected; verifiers without it are never judged.
 """
 from __future__ import annotations
 
