@@ -17,10 +17,11 @@ def test_score_with_the_embedded_model_as_answer_judge(engine, tmp_path):
                    Prediction(3, r"so \boxed{7}", None, "7"),
                    Prediction(4, r"so \boxed{8}", None, "7")]
     judge = AnswerJudge(JudgeSpec(), lambda: engine)
-    verdicts, points, tally = score(load_task("arith"), predictions, tmp_path / "p.jsonl", None, judge)
+    scored = score(load_task("arith"), predictions, tmp_path / "p.jsonl", None, judge)
+    verdicts, tally = scored.verdicts, scored.judge
     assert [v.decided_by for v in verdicts] == ["judge", "judge", "rules", "rules"]
     assert verdicts[2].correct and not verdicts[3].correct  # the rules' own verdicts stand
     assert tally.consulted == tally.calls == 2 and tally.prompt_tokens > 100
-    rows = [json.loads(line) for line in write_verdicts(predictions, verdicts, tmp_path / "o").read_text().splitlines()]
+    rows = [json.loads(line) for line in write_verdicts(predictions, scored, tmp_path / "o").read_text().splitlines()]
     assert [r["decided_by"] for r in rows] == ["judge", "judge", "rules", "rules"]
-    assert points[0].metric == "accuracy"
+    assert scored.points[0].metric == "accuracy"
