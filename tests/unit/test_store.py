@@ -79,12 +79,8 @@ def test_a_store_of_the_first_schema_opens_with_its_plain_texts(tmp_path):
                    " '42', 1, 'equal')")
     store = Store(path)
     (row,) = store.completions("t", "sample")
-<<<<<<< HEAD
-    assert (row.text, row.extracted, row.correct, row.score, row.compute, row.vote) == (
-=======
-    assert (row.text, row.extracted, row.correct, row.score, row.compute, row.decided_by) == (
->>>>>>> 32e073e (Store test: a first-schema folder gets decided_by too)
-        "old text", "42", True, None, None, None)
+    assert (row.text, row.extracted, row.correct, row.score, row.compute, row.vote, row.decided_by) == (
+        "old text", "42", True, None, None, None, None)
     assert zlib.decompress(store.packed_texts(["a"])[("a", 0)]) == b"old text"
     store.save(_result("b"), RequestMeta("t", "sample", "p2", "h"))  # a resumed old run mixes both
     assert [r.text for r in store.completions("t", "sample")] == ["old text", "text 0", "text 1"]
