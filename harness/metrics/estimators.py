@@ -91,7 +91,7 @@ def _subset_ratio_table(n: int, k: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _binom_table(n: int) -> np.ndarray:
+def binomial_table(n: int) -> np.ndarray:
     """Pascal's triangle in float64: table[a, b] = C(a, b), zero for b > a."""
     table = np.zeros((n + 1, n + 1))
     table[:, 0] = 1.0
@@ -230,7 +230,7 @@ def _maj_exact_table(n: int, none_count: int, groups: tuple[tuple[int, int], ...
     C(n, k) gives the expectation.
     """
     width = n + 1
-    binom = _binom_table(n)
+    binom = binomial_table(n)
     toeplitz_index = _toeplitz_index(width)
     sizes = np.array([s for s, _ in groups], dtype=np.int64)
     weights = np.array([c / s for s, c in groups], dtype=np.float64)
