@@ -201,11 +201,21 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    from thinkbench.reports.analyze_runs import analyze_runs
+
+    run_dirs = [Path(d) for d in args.run_dirs]
+    out = Path(args.out) if args.out else (run_dirs[0] if len(run_dirs) == 1 else Path("analysis"))
+    for path in analyze_runs(run_dirs, out):
+        print(path)
+    return 0
+
+
 def cmd_leaderboard(args) -> int:
     from thinkbench.reports import leaderboard
 
     out = Path(args.out) if args.out else (Path("leaderboard.html") if args.format == "html" else None)
-    board = leaderboard.build([Path(d) for d in args.run_dirs], out)
+    board = leaderboard.build([Path(d) for d in args.run_dirs], out, args.compute_optimal)
     text = leaderboard.write(board, args.format, out)
     print(f"leaderboard: {out}" if text is None else text, end="\n" if text is None else "")
     return 0
@@ -292,10 +302,20 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("run_dir")
     rep.set_defaults(func=cmd_report)
 
+    an = sub.add_parser("analyze", help="compute-optimal policy, coverage fits and adaptive sampling across runs",
+                        description="The report's analysis across run folders of one model and problem set "
+                        "(strategies or budgets run separately): OUT/analysis.html and OUT/analysis.json.")
+    an.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    an.add_argument("-o", "--out", help="output folder (default: the run folder for one run, ./analysis for several)")
+    an.set_defaults(func=cmd_analyze)
+
     lb = sub.add_parser("leaderboard", help="rank model x strategy per task at matched compute budgets")
     lb.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     lb.add_argument("-o", "--out", help="output file (default leaderboard.html; md and csv print without it)")
     lb.add_argument("--format", choices=["html", "md", "csv"], default="html")
+    lb.add_argument("--compute-optimal", action="store_true", dest="compute_optimal",
+                    help="add each model's cross-fitted compute-optimal policy over its strategies as a row "
+                    "(ranks in generated tokens)")
     lb.set_defaults(func=cmd_leaderboard)
 
     g = sub.add_parser("gate", help="CI gate: exit 1 when a candidate run drops significantly below a baseline",

@@ -1,8 +1,10 @@
 """Chart specifications (plain JSON) for the page's own SVG charts in templates/charts.js.
 
-A spec is {xlabel, ylabel, xlog, series: [{name, oracle, points: [{x, y, lo, hi, tip}]}], frontier}
+A spec is {xlabel, ylabel, xlog, series: [{name, oracle, style, points: [{x, y, lo, hi, tip}]}], frontier}
 or {variants: [{label, ...spec}]} when the reader may switch the x measure. Every point family is
 drawn the same way: one series per strategy x metric, x its k or budget, y its value and interval.
+A series' optional `style` is "fit" (a fitted curve: thin, dashed, no band) or "policy" (the
+compute-optimal policy: heavy); reports/analysis.py adds both.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ def scaling_charts(points: pd.DataFrame) -> list[dict]:
     for axis, group in points.groupby("axis", sort=True):
         # Some strategies put their budget (beams, thinking tokens) in k, so k is not always samples.
         label = "k (samples, or the strategy's budget)" if axis == "k" else axis
-        charts.append({"title": f"Accuracy against {label}", "xlabel": label, "ylabel": "accuracy",
+        charts.append({"title": f"Accuracy against {label}", "axis": axis, "xlabel": label, "ylabel": "accuracy",
                        "xlog": True, "series": _series(group, "x"), "frontier": None})
     return charts
 

@@ -1,7 +1,7 @@
 """RUN_DIR/report.html: one page (no network) with the summary table, the samples' outcomes, scaling,
-compute and length charts, breakdowns of every strategy by difficulty, level and subject, and a
-per-problem drill-down whose samples load from RUN_DIR/report_samples/ when a problem is opened (see
-reports/problems.py).
+compute and length charts, the analysis (compute-optimal policy, coverage fit, adaptive sampling: see
+reports/analysis.py), breakdowns by difficulty, level and subject, and a per-problem drill-down whose
+samples load from RUN_DIR/report_samples/ when a problem is opened (see reports/problems.py).
 
 The page is built from sections, one template partial each (templates/sections/), in SECTIONS order."""
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pandas as pd
 from thinkbench.harness.metrics.breakdown import DIFFICULTY_BINS, breakdown, difficulty_bins
 from thinkbench.harness.metrics.outcomes import NO_ANSWER_REASONS, cut_warning, outcome_groups
 from thinkbench.harness.store import Store
-from thinkbench.reports.charts import compute_chart, length_chart, scaling_charts, series_name
+from thinkbench.reports.analysis import analysed_task
+from thinkbench.reports.charts import length_chart, series_name
 from thinkbench.reports.describe import describe_overthinking
 from thinkbench.reports.problems import (SAMPLES_DIR, ProblemTable, RunSamples, problem_table, read_samples,
                                          replace_folder, write_sample_files)
@@ -23,7 +24,7 @@ from thinkbench.reports.render import environment
 from thinkbench.reports.run_folder import RunFolder, load_run
 
 # The sections of a task, in page order: templates/sections/<name>.html.j2, each reading the task's dict.
-SECTIONS = ["summary", "outcomes", "scaling", "lengths", "breakdowns", "problems"]
+SECTIONS = ["summary", "outcomes", "scaling", "analysis", "lengths", "breakdowns", "problems"]
 
 # Problem labels that get a breakdown when problems carry them, with their headings.
 BREAKDOWNS = {"bin": f"difficulty bin (1 easiest .. {DIFFICULTY_BINS} hardest, by pass rate in the pool)",
@@ -91,14 +92,17 @@ def _task_section(run: RunFolder, samples: RunSamples, task: str, index: int) ->
     results = run.results[run.results["task"] == task]
     table = problem_table(samples.tasks[task], difficulty_bins(_pass_rates(run, task)), index)
     labels = table.frame.set_index("id")[list(BREAKDOWNS)]
+    values = points["per_problem"].dropna().to_dict()
+    analysed = analysed_task(points, values, samples.tasks[task].by_strategy)
     return {
         "name": task, "anchor": f"task-{index}",
         "results": results.to_dict("records"),
         "outcomes": _outcomes(points), "no_answer_reasons": NO_ANSWER_REASONS,
         "lengths": _lengths(results),
         "points": points.to_dict("records"),
-        "charts": scaling_charts(points),
-        "compute": compute_chart(points),
+        "charts": analysed.charts,
+        "compute": analysed.compute,
+        "analysis": analysed.section,
         "breakdowns": _breakdowns(points, labels),
         "problems": table.frame.to_dict("records"),
         "strategies": table.strategies,

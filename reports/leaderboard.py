@@ -3,7 +3,9 @@
 At each budget (round amounts of mean compute per problem: FLOPs when every entry has them,
 generated tokens otherwise) an entry scores the best accuracy it reaches within that budget, from
 its achievable points (oracle metrics such as pass@k and coverage@k never count). Runs on different problem sets
-are ranked in separate tables, and entries whose strategy settings differ between runs are flagged.
+are ranked in separate tables, and entries whose strategy settings differ between runs are flagged. With
+`compute_optimal`, each model also gets the cross-fitted compute-optimal policy over all of its strategies
+(reports/analysis.py) as a row, ranked in generated tokens.
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from thinkbench.reports.analysis import POLICY, analysed_task
+from thinkbench.reports.analyze_runs import merge
 from thinkbench.reports.charts import series_name
 from thinkbench.reports.frontier import MEASURES, ORACLE_METRICS, achievable, best_within, frontier, with_measures
 from thinkbench.reports.html import write_report
 from thinkbench.reports.render import environment, interval, si
-from thinkbench.reports.run_folder import RunFolder, load_run, model_label
+from thinkbench.reports.run_folder import POINT_COLUMNS, RunFolder, load_run, model_label
 
 # More columns than this stop reading as a table; wider spans skip every other budget, or more.
 _MAX_BUDGETS = 8
@@ -80,12 +84,39 @@ def _budgets(low: float, high: float) -> list[float]:
 Entry = tuple[int, str, pd.DataFrame]  # run index, strategy, its achievable points with compute > 0
 
 
-def _entries(runs: list[RunFolder], task: str) -> tuple[str, list[Entry]]:
-    """The task's entries and the measure they are ranked in: FLOPs when every point has them."""
+def _policy_entries(runs: list[RunFolder], task: str) -> list[Entry]:
+    """Per model and problem set, the compute-optimal policy over every strategy of its runs, as an entry
+    whose points are the policy's curve (attached to the model's first run)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, run in enumerate(runs):
+        for sha in run.results.loc[run.results["task"] == task, "problems_sha256"].unique():
+            groups.setdefault((model_label(run), sha), []).append(i)
+    entries = []
+    for (_, sha), members in groups.items():
+        merged = merge([runs[i] for i in members], task)
+        optimal = analysed_task(merged.points, merged.values, merged.samples).analysis.compute_optimal
+        if optimal is None:
+            continue
+        over = "" if len(members) == 1 else " over " + ", ".join(runs[i].name for i in members)
+        rows = [{"task": task, "strategy": POLICY, "metric": "policy", "axis": "budget", "x": pt.budget,
+                 "name": f"{POLICY} at {si(pt.budget)} tokens", "value": pt.accuracy.mean, "low": pt.accuracy.low,
+                 "high": pt.accuracy.high, "exact": True, "generated_tokens": pt.cost, "problems_sha256": sha}
+                for pt in optimal.curve]
+        entries.append((members[0], f"{POLICY} (cross-fitted{over})",
+                        with_measures(pd.DataFrame(rows, columns=POINT_COLUMNS))))
+    return entries
+
+
+def _entries(runs: list[RunFolder], task: str, compute_optimal: bool) -> tuple[str, list[Entry]]:
+    """The task's entries and the measure they are ranked in: FLOPs when every point has them, and
+    generated tokens, the one measure the policy counts, where the compute-optimal rows are shown."""
     entries = [(i, strategy, achievable(with_measures(points))) for i, run in enumerate(runs)
                for strategy, points in run.points[run.points["task"] == task].groupby("strategy", sort=False)]
     entries = [e for e in entries if not e[2].empty]
-    measure = "flops" if entries and all((p["flops"] > 0).all() for _, _, p in entries) else "generated_tokens"
+    if compute_optimal:
+        entries += _policy_entries(runs, task)
+    measure = "flops" if entries and not compute_optimal and all((p["flops"] > 0).all() for _, _, p in entries) \
+        else "generated_tokens"
     # A log budget grid needs positive compute; a point that cost nothing has nothing to rank.
     return measure, [(i, s, p[p[measure] > 0]) for i, s, p in entries if (p[measure] > 0).any()]
 
@@ -101,8 +132,9 @@ def _ranked(group: list[Entry], measure: str, budget: float) -> list[tuple[Entry
     return [(entry, best, int(rank)) for (entry, best), rank in zip(fits, ranks)]
 
 
-def build(run_dirs: list[Path], out: Path | None) -> Leaderboard:
-    """Rank the runs' entries; report links are relative to `out`'s folder (or the current one)."""
+def build(run_dirs: list[Path], out: Path | None, compute_optimal: bool = False) -> Leaderboard:
+    """Rank the runs' entries, with each model's compute-optimal policy as an entry of its own where
+    asked; report links are relative to `out`'s folder (or the current one)."""
     runs = [load_run(d) for d in run_dirs]
     base = (out.parent if out else Path(".")).resolve()
     links = []
@@ -114,7 +146,7 @@ def build(run_dirs: list[Path], out: Path | None) -> Leaderboard:
     rows, notes, charts = [], [], {}
     for task in dict.fromkeys(t for run in runs for t in run.results["task"]):
         flags, flag_notes = _config_flags(runs, task)
-        measure, entries = _entries(runs, task)
+        measure, entries = _entries(runs, task, compute_optimal)
         sets = list(dict.fromkeys(_problem_set(e) for e in entries))
         if len(sets) > 1:
             members = "; ".join(f"{sha[:12]}: " + ", ".join(dict.fromkeys(

@@ -22,6 +22,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -29,9 +30,11 @@ import numpy as np
 from thinkbench.harness.analysis.settings import Pool, Sample, Setting
 from thinkbench.harness.metrics.estimators import binomial_table
 
-# Random orders per problem for rules without an exact form: standard error <= 0.5 / sqrt(4000) = 0.008
+# Random orders per problem for rules without an exact form: standard error <= 0.5 / sqrt(1000) = 0.016
 # per problem, and about that over sqrt(problems) for a mean.
-ORDERS = 4000
+ORDERS = 1000
+# Monte Carlo works on chunks of pools holding about this many drawn samples in all.
+_CHUNK_ELEMENTS = 1 << 22
 # Float64 binomial coefficients stay finite well past here (C(512, 256) ~ 5e152); larger pools use orders.
 EXACT_MAX_N = 512
 
@@ -83,7 +86,8 @@ def _plurality(groups: _Groups, counts: np.ndarray) -> float:
 
 
 class StoppingRule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def stops(self, v1: int, v2: int) -> bool:
         """Whether to stop with these votes for the leading answer and the runner-up."""
@@ -92,14 +96,19 @@ class StoppingRule(Protocol):
         """The expectation over all orders, or None where the rule has no exact form."""
 
 
+@dataclass(frozen=True)
 class VotesRule:
     """Stop when the leading answer has m votes."""
 
-    def __init__(self, m: int):
-        if m < 1:
-            raise ValueError(f"m must be >= 1, got {m}")
-        self.m = m
-        self.name = f"stop at {m} votes"
+    m: int
+
+    def __post_init__(self):
+        if self.m < 1:
+            raise ValueError(f"m must be >= 1, got {self.m}")
+
+    @property
+    def name(self) -> str:
+        return f"stop at {self.m} votes"
 
     def stops(self, v1: int, v2: int) -> bool:
         return v1 >= self.m
@@ -142,14 +151,19 @@ class VotesRule:
         return Outcome(accuracy, float(draws.sum()), float((draws * mean_tokens).sum()), True)
 
 
+@dataclass(frozen=True)
 class ConfidenceRule:
     """Adaptive-Consistency's Beta rule: stop when P(p > 1/2) >= threshold, p ~ Beta(v1+1, v2+1)."""
 
-    def __init__(self, threshold: float):
-        if not 0.5 < threshold < 1.0:
-            raise ValueError(f"threshold must be in (0.5, 1), got {threshold}")
-        self.threshold = threshold
-        self.name = f"Adaptive-Consistency {threshold:g}"
+    threshold: float
+
+    def __post_init__(self):
+        if not 0.5 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be in (0.5, 1), got {self.threshold}")
+
+    @property
+    def name(self) -> str:
+        return f"Adaptive-Consistency {self.threshold:g}"
 
     def stops(self, v1: int, v2: int) -> bool:
         return beta_confidence(v1, v2) >= self.threshold
@@ -196,58 +210,88 @@ def _seed(problem_id: str, seed: int) -> int:
     return zlib.crc32(problem_id.encode()) ^ seed
 
 
-def simulate(rule: StoppingRule, samples: Sequence[Sample], orders: int = ORDERS, seed: int = 0) -> Outcome:
-    """The rule's expectation over `orders` seeded random orders of the pool (Monte Carlo)."""
-    groups, gid = _groups(samples)
-    n = len(samples)
-    rng = np.random.default_rng(seed)
-    perm = rng.random((orders, n)).argsort(axis=1)
-    stop_table = np.array([[rule.stops(a, b) for b in range(n + 1)] for a in range(n + 1)])
-    counts = np.zeros((orders, max(len(groups.sizes), 1)), dtype=np.int64)
-    leader = np.full(orders, -1)
-    v1 = np.zeros(orders, dtype=np.int64)
-    v2 = np.zeros(orders, dtype=np.int64)
-    drawn = np.zeros(orders, dtype=np.int64)
-    tokens = np.zeros(orders)
-    active = np.ones(orders, dtype=bool)
-    sample_tokens = np.array([s.tokens for s in samples], dtype=np.float64)
-    rows = np.arange(orders)
-    for t in range(n):
-        pick = perm[:, t]
-        g = gid[pick]
-        drawn += active
-        tokens += np.where(active, sample_tokens[pick], 0.0)
-        vote = active & (g >= 0)
-        r, gv = rows[vote], g[vote]
-        counts[r, gv] += 1
-        c = counts[r, gv]
-        # v1 is the largest count, v2 the largest among the other answers.
-        is_leader = leader[r] == gv
-        overtakes = ~is_leader & (c > v1[r])
-        v2[r] = np.where(overtakes, v1[r], np.where(~is_leader & (c > v2[r]), c, v2[r]))
-        leader[r] = np.where(overtakes, gv, leader[r])
-        v1[r] = np.where(is_leader | overtakes, c, v1[r])
-        active &= ~stop_table[v1, v2]
+@lru_cache(maxsize=64)
+def _stop_table(rule: StoppingRule, n: int) -> np.ndarray:
+    """table[v1, v2]: whether the rule stops there, for counts up to n."""
+    return np.array([[rule.stops(a, b) for b in range(n + 1)] for a in range(n + 1)])
+
+
+def simulate(rule: StoppingRule, pools: Sequence[Sequence[Sample]], seeds: Sequence[int],
+             orders: int = ORDERS) -> list[Outcome]:
+    """The rule's expectation on each pool over `orders` random orders (Monte Carlo); pool i's orders come
+    from its own seed. All pools are drawn at once, one draw per step for every order of every pool."""
+    out: list[Outcome] = []
+    width = max((len(p) for p in pools), default=1)
+    chunk = max(1, _CHUNK_ELEMENTS // (orders * width))
+    for start in range(0, len(pools), chunk):
+        out += _simulate_chunk(rule, pools[start : start + chunk], seeds[start : start + chunk], orders)
+    return out
+
+
+def _simulate_chunk(rule: StoppingRule, pools: Sequence[Sequence[Sample]], seeds: Sequence[int],
+                    orders: int) -> list[Outcome]:
+    parsed = [_groups(p) for p in pools]
+    width = max(len(p) for p in pools)
+    answers = max(len(g.sizes) for g, _ in parsed)
+    # Answer ids per pool; an abstaining sample votes in a last column that no one reads.
+    gid = np.full((len(pools), width), answers)
+    tokens = np.zeros((len(pools), width))
+    weight = np.zeros((len(pools), answers + 1))
+    order_keys = np.full((len(pools), orders, width), 2.0)  # slots past a pool's n sort last, never drawn
+    for i, ((groups, ids), pool, seed) in enumerate(zip(parsed, pools, seeds)):
+        gid[i, : len(pool)] = np.where(ids >= 0, ids, answers)
+        tokens[i, : len(pool)] = [s.tokens for s in pool]
+        weight[i, : len(groups.sizes)] = groups.correct / np.maximum(groups.sizes, 1)
+    for i, (pool, seed) in enumerate(zip(pools, seeds)):
+        order_keys[i, :, : len(pool)] = np.random.default_rng(seed).random((orders, len(pool)))
+    problem = np.repeat(np.arange(len(pools)), orders)
+    perm = order_keys.argsort(axis=2).reshape(len(problem), width)
+    drawn_gid, drawn_tokens = gid[problem[:, None], perm], tokens[problem[:, None], perm]
+    cap = np.array([len(p) for p in pools])[problem]
+    stop_table = _stop_table(rule, width)
+    rows = np.arange(len(problem))
+    counts = np.zeros((len(problem), answers + 1), dtype=np.int64)
+    leader = np.full(len(problem), -1)
+    v1 = np.zeros(len(problem), dtype=np.int64)
+    v2 = np.zeros(len(problem), dtype=np.int64)
+    drawn = np.zeros(len(problem), dtype=np.int64)
+    active = np.ones(len(problem), dtype=bool)
+    for t in range(width):
+        active &= t < cap
         if not active.any():
             break
+        g = drawn_gid[:, t]
+        drawn += active
+        vote = active & (g < answers)
+        counts[rows, g] += vote
+        c = counts[rows, g]
+        # v1 is the largest count, v2 the largest among the other answers.
+        is_leader = leader == g
+        overtakes = vote & ~is_leader & (c > v1)
+        v2 = np.where(overtakes, v1, np.where(vote & ~is_leader & (c > v2), c, v2))
+        v1 = np.where(overtakes | (vote & is_leader), c, v1)
+        leader = np.where(overtakes, g, leader)
+        active &= ~stop_table[v1, v2]
+    spent = (drawn_tokens * (np.arange(width)[None, :] < drawn[:, None])).sum(axis=1)
+    counts = counts[:, :answers]
     best = counts.max(axis=1, keepdims=True)
     tied = (counts == best) & (best > 0)
-    weight = np.where(groups.sizes > 0, groups.correct / np.maximum(groups.sizes, 1), 0.0) if len(groups.sizes) \
-        else np.zeros(1)
-    accuracy = (tied * weight).sum(axis=1) / np.maximum(tied.sum(axis=1), 1)
-    return Outcome(float(accuracy.mean()), float(drawn.mean()), float(tokens.mean()), False)
+    accuracy = (tied * weight[problem, :answers]).sum(axis=1) / np.maximum(tied.sum(axis=1), 1)
+    per_pool = lambda x: x.reshape(len(pools), orders).mean(axis=1)  # noqa: E731
+    return [Outcome(float(a), float(d), float(s), False)
+            for a, d, s in zip(per_pool(accuracy), per_pool(drawn), per_pool(spent))]
 
 
-def evaluate(rule: StoppingRule, samples: Sequence[Sample], problem_id: str = "", seed: int = 0) -> Outcome:
-    """The rule's exact expectation where it has one, else Monte Carlo over ORDERS orders."""
-    return rule.exact(samples) or simulate(rule, samples, ORDERS, _seed(problem_id, seed))
-
-
-def adaptive_settings(strategy: str, pool: Pool, rules: Sequence[StoppingRule] = RULES) -> list[Setting]:
-    """Each rule read from the pool as a setting: per problem its expected accuracy and tokens."""
+def adaptive_settings(strategy: str, pool: Pool, rules: Sequence[StoppingRule] = RULES, seed: int = 0
+                      ) -> list[Setting]:
+    """Each rule read from the pool as a setting: per problem its expected accuracy and tokens, exact where
+    the rule has an exact form, else Monte Carlo over ORDERS orders seeded by the problem's id."""
+    ids = list(pool)
     out = []
     for rule in rules:
-        outcomes = {pid: evaluate(rule, samples, pid) for pid, samples in pool.items()}
-        out.append(Setting(strategy, rule.name, {pid: o.accuracy for pid, o in outcomes.items()},
-                           {pid: o.tokens for pid, o in outcomes.items()}))
+        outcomes = {pid: rule.exact(pool[pid]) for pid in ids}
+        rest = [pid for pid in ids if outcomes[pid] is None]
+        outcomes.update(zip(rest, simulate(rule, [pool[pid] for pid in rest], [_seed(pid, seed) for pid in rest])))
+        out.append(Setting(strategy, rule.name, {pid: outcomes[pid].accuracy for pid in ids},
+                           {pid: outcomes[pid].tokens for pid in ids}))
     return out

@@ -9,10 +9,12 @@ Estimated naively, such a policy is optimistic twice over: a problem's bin read 
 are then scored puts lucky problems in the easy bins, and the best setting per bin chosen on the
 problems it is then scored on is the luckiest one. Both are cross-fitted here:
 
-* A problem's difficulty comes from samples its scored values never see. `split_views` cuts the pool
-  that gives difficulty into two halves per problem: one half's pass rate gives the bin, the other
-  half scores that strategy's settings; then the halves swap, and a problem's value is the mean of the
-  two. Other strategies' samples are independent of that pool, so their values are used whole.
+* A problem's difficulty comes from samples its scored values never see. `split_views` cuts every pool
+  into two halves per problem by sample index: one half of one pool gives the bin (its pass rate), the
+  other half of every pool scores their settings; then the halves swap, and a problem's value is the
+  mean of the two. Strategies without a pool (searches, thinking strategies, greedy) are scored whole:
+  greedy decoding shares no randomness with a pool, but a search's or a thinking strategy's first
+  request is seeded like a pool's first samples, so their values are not fully independent of the bins.
 * The setting for a problem's bin is chosen on the other folds of problems (`FOLDS`-fold).
 
 The policy's accuracy is then an honest estimate for a new problem whose bin is known. Like Snell et al.,
@@ -71,10 +73,7 @@ class Headline:
     cost: float
     policy_cost: float | None  # the cheapest policy point reaching `accuracy`; None if none does
     ratio: Interval | None  # cost / policy_cost; a bootstrap replicate the policy never reaches counts 0
-
-    @property
-    def significant(self) -> bool:
-        return self.ratio is not None and self.ratio.low > 1
+    significant: bool  # the ratio's interval lies above 1
 
 
 @dataclass(frozen=True)
@@ -91,16 +90,22 @@ def label(setting: Setting) -> str:
     return f"{setting.strategy} · {setting.name}"
 
 
-def split_views(strategy: str, pool: Pool, settings_of: Callable[[str, Pool], list[Setting]],
+def split_views(source: str, pools: Mapping[str, Pool], settings_of: Callable[[str, Pool], list[Setting]],
                 others: Sequence[Setting]) -> list[View]:
-    """Two views of a pool cut in halves per problem (even and odd samples, h = n // 2 each): one half's
-    pass rate is the difficulty, `settings_of` scores `strategy` on the other half; then the reverse.
-    `others` (settings of other strategies, independent of this pool) join both views whole."""
-    h = min(len(s) for s in pool.values()) // 2
-    if h < 1:
-        raise ValueError(f"{strategy}: splitting a pool needs at least 2 samples per problem")
-    halves = [{pid: list(s[i : 2 * h : 2]) for pid, s in pool.items()} for i in (0, 1)]
-    return [View(pass_rates(halves[i]), [*settings_of(strategy, halves[1 - i]), *others]) for i in (0, 1)]
+    """Two views of the pools cut in halves per problem, by sample index: even and odd samples, h = n // 2
+    of each pool's n. In the first view the even half of `source` gives difficulty (pass rate) and
+    `settings_of` scores every pool on its odd half; the second view is the reverse. Every pool is cut at
+    the same indices because pools may hold the same samples (thinkbench seeds sample i of every
+    strategy's pool alike). `others`, settings without a pool, join both views whole."""
+    halves = []
+    for strategy, pool in pools.items():
+        h = min(len(s) for s in pool.values()) // 2
+        if h < 1:
+            raise ValueError(f"{strategy}: splitting a pool needs at least 2 samples per problem")
+        halves.append((strategy, [{pid: list(s[i : 2 * h : 2]) for pid, s in pool.items()} for i in (0, 1)]))
+    difficulty = dict(halves)[source]
+    scored = [[x for strategy, half in halves for x in settings_of(strategy, half[1 - i])] for i in (0, 1)]
+    return [View(pass_rates(difficulty[i]), [*scored[i], *others]) for i in (0, 1)]
 
 
 def _choose(values: np.ndarray, costs: np.ndarray, budget: float) -> int:
@@ -144,6 +149,8 @@ def _check(views: Sequence[View]) -> list[str]:
                 raise ValueError(f"{label(s)}: its problems differ from {label(views[0].settings[0])}'s")
         if not set(problems) <= set(v.difficulty):
             raise ValueError("a view has no difficulty for some problems")
+    if len(problems) < 2:
+        raise ValueError("cross-fitting needs at least 2 problems")
     return problems
 
 
@@ -170,7 +177,7 @@ def _headlines(settings: Sequence[Setting], values: np.ndarray, costs: np.ndarra
         accuracy, cost = float(mean_values[best]), float(mean_costs[best])
         reached = [pt.cost for pt in curve if pt.accuracy.mean >= accuracy - _TOLERANCE]
         if not reached:
-            out.append(Headline(strategy, settings[best].name, accuracy, cost, None, None))
+            out.append(Headline(strategy, settings[best].name, accuracy, cost, None, None, False))
             continue
         boot = weights @ values[rows].T  # replicate x setting of this strategy
         pick = np.argmax(boot, axis=1)
@@ -179,7 +186,7 @@ def _headlines(settings: Sequence[Setting], values: np.ndarray, costs: np.ndarra
         ratios = np.where(np.isfinite(cheapest), mean_costs[rows][pick] / cheapest, 0.0)
         low, high = np.quantile(ratios, [0.025, 0.975])
         out.append(Headline(strategy, settings[best].name, accuracy, cost, min(reached),
-                            Interval(cost / min(reached), float(low), float(high))))
+                            Interval(cost / min(reached), float(low), float(high)), bool(low > 1)))
     return sorted(out, key=lambda h: -h.accuracy)
 
 

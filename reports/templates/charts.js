@@ -1,8 +1,8 @@
 "use strict";
 // Line charts drawn as inline SVG from the JSON specs that reports/charts.py writes: log or linear
-// x, interval bands, hover values, a legend whose buttons hide and show series, and an optional
-// measure switch. Written here rather than taken from a chart library so the page opens offline
-// and stays small.
+// x, interval bands, dashed fitted curves, hover values, a legend whose buttons hide and show series,
+// and an optional measure switch. Written here rather than taken from a chart library so the page
+// opens offline and stays small.
 const tbCharts = (() => {
   const NS = "http://www.w3.org/2000/svg";
   const COLORS = ["#1f6fb2", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#138d90", "#7b5b3a", "#c2185b",
@@ -112,17 +112,20 @@ const tbCharts = (() => {
       const color = state.colors.get(s.name);
       const g = el("g", { class: "tb-series", "data-series": s.name }, root);
       const pts = s.points;
+      // A fitted curve is a thin dashed line with no band; the compute-optimal policy a heavy one.
+      const fit = s.style === "fit";
       if (pts.length > 1) {
         const band = pts.map(p => `${X(p.x)},${Y(p.hi)}`).concat(pts.slice().reverse().map(p => `${X(p.x)},${Y(p.lo)}`));
-        el("polygon", { points: band.join(" "), fill: color, "fill-opacity": 0.13, stroke: "none" }, g);
+        if (!fit) el("polygon", { points: band.join(" "), fill: color, "fill-opacity": 0.13, stroke: "none" }, g);
         el("polyline", { points: pts.map(p => `${X(p.x)},${Y(p.y)}`).join(" "), fill: "none", stroke: color,
-                         "stroke-width": 2, "stroke-dasharray": s.oracle ? "5 4" : "none" }, g);
+                         "stroke-width": fit ? 1.5 : s.style === "policy" ? 3.5 : 2,
+                         "stroke-dasharray": fit ? "7 4" : s.oracle ? "5 4" : "none" }, g);
       } else if (pts.length === 1) {
         const p = pts[0];  // a single point shows its interval as a bar instead of a band
         el("line", { x1: X(p.x), x2: X(p.x), y1: Y(p.lo), y2: Y(p.hi), stroke: color, "stroke-width": 2 }, g);
       }
       for (const p of pts) {
-        const dot = el("circle", { class: "tb-point", cx: X(p.x), cy: Y(p.y), r: 4, fill: color }, g);
+        const dot = el("circle", { class: "tb-point", cx: X(p.x), cy: Y(p.y), r: fit ? 2 : 4, fill: color }, g);
         dot.addEventListener("mouseenter", e => showTip(state.tip, host, e, p.tip));
         dot.addEventListener("mouseleave", () => { state.tip.style.display = "none"; });
       }

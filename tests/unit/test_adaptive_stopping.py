@@ -6,7 +6,7 @@ import random
 import pytest
 
 from thinkbench.harness.analysis.adaptive_stopping import ConfidenceRule, VotesRule, adaptive_settings, \
-    beta_confidence, evaluate, simulate
+    beta_confidence, simulate
 from thinkbench.harness.analysis.settings import Sample
 
 
@@ -80,17 +80,18 @@ def test_adaptive_consistency_beta_rule():
     assert beta_confidence(0, 0) == 0.5
     assert beta_confidence(3, 0) == pytest.approx(15 / 16)
     assert beta_confidence(4, 0) == pytest.approx(31 / 32)
-    unanimous = evaluate(ConfidenceRule(0.95), pool(*"AAAAAA"), "p1")
+    unanimous, = simulate(ConfidenceRule(0.95), [pool(*"AAAAAA")], [0])
     assert (unanimous.samples, unanimous.accuracy, unanimous.exact) == (4.0, 1.0, False)
 
 
-def test_monte_carlo_agrees_with_the_exact_expectation():
-    samples = pool(*"AAAABBBCCD", None, None, tokens={"A": 5, "B": 30})
-    exact = VotesRule(3).exact(samples)
-    estimate = simulate(VotesRule(3), samples, orders=20000, seed=1)
-    assert estimate.accuracy == pytest.approx(exact.accuracy, abs=0.02)
-    assert estimate.samples == pytest.approx(exact.samples, abs=0.05)
-    assert estimate.tokens == pytest.approx(exact.tokens, rel=0.02)
+def test_monte_carlo_agrees_with_the_exact_expectation_on_pools_of_any_size():
+    pools = [pool(*"AAAABBBCCD", None, None, tokens={"A": 5, "B": 30}), pool("B", "A", "A"), pool(None)]
+    estimates = simulate(VotesRule(3), pools, [1, 2, 3], orders=20000)
+    for samples, estimate in zip(pools, estimates):
+        exact = VotesRule(3).exact(samples)
+        assert estimate.accuracy == pytest.approx(exact.accuracy, abs=0.02)
+        assert estimate.samples == pytest.approx(exact.samples, abs=0.05)
+        assert estimate.tokens == pytest.approx(exact.tokens, rel=0.02)
 
 
 def test_settings_carry_each_problems_expectation():
@@ -101,3 +102,12 @@ def test_settings_carry_each_problems_expectation():
     assert votes.values == pytest.approx({"p1": 1.0, "p2": 0.0})
     assert votes.costs == pytest.approx({"p1": 80 / 3, "p2": 20.0})
     assert beta.costs["p2"] == pytest.approx(30.0)  # three draws: the pool runs out before 4 votes
+
+
+def test_the_confidence_rule_by_monte_carlo_agrees_with_brute_force():
+    samples = pool("A", "B", "A", "C", "A", None, tokens={"A": 3, "C": 40})
+    estimate, = simulate(ConfidenceRule(0.8), [samples], [5], orders=20000)
+    accuracy, drawn, tokens = _brute(ConfidenceRule(0.8), samples)
+    assert estimate.accuracy == pytest.approx(accuracy, abs=0.02)
+    assert estimate.samples == pytest.approx(drawn, abs=0.05)
+    assert estimate.tokens == pytest.approx(tokens, rel=0.03)

@@ -53,18 +53,32 @@ def test_on_pure_noise_same_sample_bins_claim_a_gain_and_cross_fitted_bins_do_no
     same = compute_optimal([View(pass_rates(a), majority("A", a) + majority("B", b))])
     assert max(pt.gain.low for pt in same.curve if pt.gain) > 0.05
     # Bins from one half of A's samples, A scored on the other half: no gain is left to claim.
-    crossed = compute_optimal(split_views("A", a, majority, majority("B", b)))
+    crossed = compute_optimal(split_views("A", {"A": a}, majority, majority("B", b)))
     assert crossed.views == 2
     assert all(pt.gain.low <= 0 for pt in crossed.curve if pt.gain)
     assert not any(h.significant for h in crossed.headlines)
 
 
-def test_split_views_score_the_pool_on_the_half_that_did_not_bin_it():
+def test_pools_holding_the_same_samples_are_cut_at_the_same_indices():
+    # Strategies seeded alike read the same samples (sample and best_of_n do): cutting only the pool that
+    # gives difficulty leaves the other's values tied to the bins, and noise passes for a gain.
+    a = noise_pool(300, 8, np.random.default_rng(0))
+    b = {p: list(samples) for p, samples in a.items()}
+    one_cut = compute_optimal(split_views("A", {"A": a}, majority, majority("B", b)))
+    assert max(pt.gain.low for pt in one_cut.curve if pt.gain) > 0.02
+    both_cut = compute_optimal(split_views("A", {"A": a, "B": b}, majority, []))
+    assert all(pt.gain.low <= 0 for pt in both_cut.curve if pt.gain)
+
+
+def test_split_views_score_every_pool_on_the_half_that_did_not_bin_it():
     pool = {"p1": [Sample("x", i % 2 == 0, 1) for i in range(5)]}  # even samples right, odd wrong
-    first, second = split_views("S", pool, majority, [])
+    same_seeds = {"p1": [Sample("x", i % 2 == 0, 1) for i in range(8)]}  # another pool, sample i alike
+    first, second = split_views("S", {"S": pool, "T": same_seeds}, majority, [])
     assert (first.difficulty, second.difficulty) == ({"p1": 1.0}, {"p1": 0.0})
-    assert [s.name for s in first.settings] == ["maj@1", "maj@2"]  # h = 5 // 2 samples per half
-    assert first.settings[0].values == {"p1": 0.0} and second.settings[0].values == {"p1": 1.0}
+    # h = 5 // 2 samples per half for S, 4 for T; both scored on the half that gave no difficulty.
+    assert [s.name for s in first.settings] == ["maj@1", "maj@2", "maj@1", "maj@2", "maj@4"]
+    assert all(s.values == {"p1": 0.0} for s in first.settings)
+    assert all(s.values == {"p1": 1.0} for s in second.settings)
 
 
 def test_settings_must_agree_across_views():
