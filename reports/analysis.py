@@ -135,18 +135,16 @@ def section(analysis: TaskAnalysis, notes: Sequence[str] = ()) -> dict:
 # --------------------------------------------------------------------------- chart series
 
 
-def _fit_points(law: PowerLaw, n: int, strategy: str) -> list[dict]:
-    ks = np.unique(np.round(np.geomspace(1, n, 24), 2))
-    return [{"x": float(k), "y": law.coverage(k), "lo": law.coverage(k), "hi": law.coverage(k),
-             "tip": f"{strategy} fit exp({law.a:.3g} k^{law.b:.3g}) at k = {k:g}: {law.coverage(k):.3f}"} for k in ks]
-
-
 def add_fits(chart: dict, analysis: TaskAnalysis) -> None:
     """The fitted coverage law, dashed, beside each strategy's pass@k on the chart against k."""
     for strategy, fit in analysis.coverage.items():
         law = PowerLaw(fit.a.mean, fit.b.mean)
-        chart["series"].append({"name": f"{strategy} · pass@k fit", "oracle": True, "style": "fit",
-                                "points": _fit_points(law, max(fit.ks), strategy)})
+        form = (f"exp(a·k^b), a = {interval(fit.a.mean, fit.a.low, fit.a.high)}, "
+                f"b = {interval(fit.b.mean, fit.b.low, fit.b.high)}")
+        points = [(float(k), law.coverage(k), law.coverage(k), law.coverage(k),
+                   f"{strategy} pass@k fit at k = {k:g}: {law.coverage(k):.3f}\n{form}")
+                  for k in np.unique(np.round(np.geomspace(1, max(fit.ks), 24), 2))]
+        chart["series"].append({**_series(f"{strategy} · pass@k fit", points, "fit"), "oracle": True})
 
 
 def _series(name: str, points: list[tuple[float, float, float, float, str]], style: str | None = None) -> dict:
