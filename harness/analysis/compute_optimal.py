@@ -30,7 +30,7 @@ import numpy as np
 
 from thinkbench.harness.analysis.settings import Pool, Setting, pass_rates
 from thinkbench.harness.metrics.breakdown import DIFFICULTY_BINS, difficulty_bins
-from thinkbench.harness.metrics.estimators import Interval, mean_ci, paired_bootstrap_diff
+from thinkbench.harness.metrics.estimators import Interval, mean_ci
 
 FOLDS = 5
 _BOOTSTRAP = 2000
@@ -226,7 +226,7 @@ def compute_optimal(views: Sequence[View], *, bins: int = DIFFICULTY_BINS, folds
         if fits.any():
             best = int(np.flatnonzero(fits)[np.argmax(mean_values[fits].mean(axis=1))])
             baseline = label(settings[best])
-            gain = paired_bootstrap_diff(mean_values[best], value, seed=seed)
+            gain = mean_ci(value - mean_values[best], seed=seed)  # paired: problems resampled together
         curve.append(PolicyPoint(float(budget), float(cost.mean()), ci, per_problem, chosen, baseline, gain))
     ranges = tuple(BinRange(int(b), int((table_bins == b).sum()),
                             min(difficulty[q] for q, x in zip(problems, table_bins) if x == b),
