@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from thinkbench.harness.analysis.adaptive_stopping import ORDERS
+from thinkbench.harness.analysis.adaptive_stopping import orders_for
 from thinkbench.harness.analysis.analyze import TaskAnalysis, TaskInputs, analyze_task
 from thinkbench.harness.analysis.compute_optimal import Headline
 from thinkbench.harness.analysis.coverage_fit import HELD_OUT_SHARE, PowerLaw
@@ -119,8 +119,12 @@ def section(analysis: TaskAnalysis, notes: Sequence[str] = ()) -> dict:
     """What the template shows for one task's analysis; `notes` (what its inputs left out) join its own."""
     optimal = analysis.compute_optimal
     out = {"notes": [*notes, *analysis.notes], "coverage": _coverage_rows(analysis), "adaptive": _adaptive_rows(analysis),
-           "held_out_share": HELD_OUT_SHARE, "orders": ORDERS, "orders_error": 0.5 / math.sqrt(ORDERS),
-           "optimal": None}
+           "held_out_share": HELD_OUT_SHARE, "optimal": None}
+    problems = max((len(rules[0].values) for rules in analysis.adaptive.values() if rules), default=0)
+    if problems:
+        orders = orders_for(problems)
+        out["orders"] = {"count": orders, "problem_error": 0.5 / math.sqrt(orders),
+                         "mean_error": 0.5 / math.sqrt(orders * problems)}
     if optimal is not None:
         headline = optimal.headlines[0] if optimal.headlines else None
         out["optimal"] = {

@@ -13,8 +13,8 @@ Two rules:
   (generating functions over the vote groups, below).
 * `ConfidenceRule(c)`: Adaptive-Consistency's Beta rule (Aggarwal et al. 2023, "Let's Sample Step by
   Step: Adaptive-Consistency for Efficient Reasoning and Coding with LLMs"): stop when
-  P(p > 1/2) >= c for p ~ Beta(v1 + 1, v2 + 1). Its expectation is Monte Carlo over `ORDERS` seeded
-  random orders per problem; the standard error of a problem's accuracy is at most 0.5 / sqrt(ORDERS).
+  P(p > 1/2) >= c for p ~ Beta(v1 + 1, v2 + 1). Its expectation is Monte Carlo over seeded random orders
+  (`orders_for`); the standard error of a problem's accuracy is at most 0.5 / sqrt(orders).
 """
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ import numpy as np
 from thinkbench.harness.analysis.settings import Pool, Sample, Setting
 from thinkbench.harness.metrics.estimators import binomial_table
 
-# Random orders per problem for rules without an exact form: standard error <= 0.5 / sqrt(1000) = 0.016
-# per problem, and about that over sqrt(problems) for a mean.
-ORDERS = 1000
+# Random orders for rules without an exact form: about ORDERS_IN_ALL over all problems, at least
+# ORDERS_MIN and at most ORDERS_MAX per problem. A problem's value has a standard error of at most
+# 0.5 / sqrt(orders), a mean over problems at most 0.5 / sqrt(problems * orders): 0.0035 for 20,000.
+ORDERS_IN_ALL, ORDERS_MIN, ORDERS_MAX = 20000, 40, 1000
 # Monte Carlo works on chunks of pools holding about this many drawn samples in all.
 _CHUNK_ELEMENTS = 1 << 22
 # Float64 binomial coefficients stay finite well past here (C(512, 256) ~ 5e152); larger pools use orders.
@@ -51,38 +52,37 @@ class Outcome:
 
 @dataclass(frozen=True)
 class _Groups:
-    """A pool as vote groups: sizes, correct counts and token sums per answer, then the abstainers."""
+    """A pool as vote groups (sizes, correct counts and token sums per answer, then the abstainers), and
+    each sample's group (-1: no answer) and tokens."""
 
     sizes: np.ndarray
     correct: np.ndarray
     tokens: np.ndarray
     none_size: int
     none_tokens: float
+    sample_group: np.ndarray
+    sample_tokens: np.ndarray
 
     @property
     def n(self) -> int:
-        return int(self.sizes.sum()) + self.none_size
+        return len(self.sample_group)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Each answer's worth as the vote: the fraction of its samples graded correct."""
+        return self.correct / np.maximum(self.sizes, 1)
 
 
-def _groups(samples: Sequence[Sample]) -> tuple[_Groups, np.ndarray]:
-    """The vote groups, and each sample's group id (-1 for no answer)."""
+def _groups(samples: Sequence[Sample]) -> _Groups:
     ids: dict = {}
     gid = np.array([-1 if s.vote is None else ids.setdefault(s.vote, len(ids)) for s in samples], dtype=np.int64)
     voted = gid >= 0
+    tokens = np.array([s.tokens for s in samples], dtype=np.float64)
+    correct = np.array([s.correct for s in samples], dtype=np.float64)
     g = len(ids)
-    sizes = np.bincount(gid[voted], minlength=g)
-    correct = np.bincount(gid[voted], weights=[float(s.correct) for s, v in zip(samples, voted) if v], minlength=g)
-    tokens = np.bincount(gid[voted], weights=[s.tokens for s, v in zip(samples, voted) if v], minlength=g)
-    none_tokens = sum(s.tokens for s, v in zip(samples, voted) if not v)
-    return _Groups(sizes, correct, tokens, int((~voted).sum()), float(none_tokens)), gid
-
-
-def _plurality(groups: _Groups, counts: np.ndarray) -> float:
-    """Accuracy of the vote among answers with these counts: ties share, no votes is wrong."""
-    if counts.size == 0 or counts.max() == 0:
-        return 0.0
-    tied = counts == counts.max()
-    return float((groups.correct[tied] / groups.sizes[tied]).mean())
+    return _Groups(np.bincount(gid[voted], minlength=g), np.bincount(gid[voted], correct[voted], minlength=g),
+                   np.bincount(gid[voted], tokens[voted], minlength=g), int((~voted).sum()),
+                   float(tokens[~voted].sum()), gid, tokens)
 
 
 class StoppingRule(Protocol):
@@ -92,7 +92,7 @@ class StoppingRule(Protocol):
     def stops(self, v1: int, v2: int) -> bool:
         """Whether to stop with these votes for the leading answer and the runner-up."""
 
-    def exact(self, samples: Sequence[Sample]) -> Outcome | None:
+    def exact(self, groups: _Groups) -> Outcome | None:
         """The expectation over all orders, or None where the rule has no exact form."""
 
 
@@ -113,42 +113,81 @@ class VotesRule:
     def stops(self, v1: int, v2: int) -> bool:
         return v1 >= self.m
 
-    def exact(self, samples: Sequence[Sample]) -> Outcome | None:
-        """Exact over all orders. After t draws the drawn samples are a uniform t-subset; no answer has
-        m votes yet with probability [x^t] F(x) / C(n, t), F = prod_g A_g, where a vote group of size s
-        contributes A(x) = sum_{i<m} C(s, i) x^i (the abstainers: (1+x)^s0). Draw t+1 happens then, and
-        comes from group g with the count i it has with probability (s_g - i)/(n - t): replacing A_g by
-        A'_g = sum_i C(s_g, i)(s_g - i) x^i gives the expected draws from g, and its i = m-1 term alone,
-        the chance that g is the first to reach m. A pool whose largest answer has fewer than m samples
-        never stops: it is drawn whole and its plurality is the vote."""
-        groups, _ = _groups(samples)
-        n = groups.n
-        if n > EXACT_MAX_N:
+    def exact(self, groups: _Groups) -> Outcome | None:
+        """Exact over all orders (see `_votes_expectation`); a pool whose largest answer has fewer than m
+        samples never stops: it is drawn whole and its plurality is the vote."""
+        if groups.n > EXACT_MAX_N:
             return None
-        m = self.m
-        binom = binomial_table(n)
-        factors = [_truncated(binom[s], m) for s in groups.sizes] + [binom[groups.none_size]]
-        without = _products_without_each(factors, n)
-        denominators = binom[n][:n] * (n - np.arange(n))  # C(n, t) (n - t) for t = 0 .. n-1
-        draws = np.empty(len(factors))
-        wins = np.zeros(len(groups.sizes))
-        for g, rest in enumerate(without):
-            s = groups.sizes[g] if g < len(groups.sizes) else groups.none_size
-            limit = m if g < len(groups.sizes) else s + 1
-            weights = np.zeros(n + 1)
-            i = np.arange(min(limit, s + 1))
-            weights[i] = binom[s][i] * (s - i)
-            draws[g] = (np.convolve(weights, rest)[:n] / denominators).sum()
-            if g < len(groups.sizes) and s >= m:
-                first = np.zeros(n + 1)
-                first[m - 1] = binom[s][m - 1] * (s - m + 1)
-                wins[g] = (np.convolve(first, rest)[:n] / denominators).sum()
-        accuracy = float((wins * groups.correct / np.maximum(groups.sizes, 1)).sum())
-        if groups.sizes.max(initial=0) < m:
-            accuracy = _plurality(groups, groups.sizes)
-        mean_tokens = np.append(groups.tokens / np.maximum(groups.sizes, 1),
-                                groups.none_tokens / max(groups.none_size, 1))
-        return Outcome(accuracy, float(draws.sum()), float((draws * mean_tokens).sum()), True)
+        order = np.argsort(groups.sizes, kind="stable")
+        draws, wins, none_draws = _votes_expectation(tuple(groups.sizes[order].tolist()), groups.none_size, self.m)
+        weight = groups.weight[order]
+        if groups.sizes.max(initial=0) < self.m:
+            tied = groups.sizes[order] == groups.sizes.max(initial=0)
+            accuracy = float(weight[tied].mean()) if groups.sizes.size else 0.0
+        else:
+            accuracy = float((np.asarray(wins) * weight).sum())
+        mean_tokens = groups.tokens[order] / np.maximum(groups.sizes[order], 1)
+        tokens = float((np.asarray(draws) * mean_tokens).sum()) + none_draws * groups.none_tokens / max(groups.none_size, 1)
+        return Outcome(accuracy, float(sum(draws) + none_draws), tokens, True)
+
+
+@lru_cache(maxsize=65536)
+def _votes_expectation(sizes: tuple[int, ...], none_size: int, m: int
+                       ) -> tuple[tuple[float, ...], tuple[float, ...], float]:
+    """For answers of these sizes (and `none_size` abstainers): the expected draws from each answer, the
+    chance each is the first to reach m votes, and the expected draws of abstainers. It depends on the
+    answer sizes alone, so pools alike share it.
+
+    After t draws the drawn samples are a uniform t-subset, so no answer has m votes yet with probability
+    [x^t] F(x) / C(n, t), F = prod_g A_g, where an answer of s samples contributes
+    A(x) = sum_{i<m} C(s, i) x^i (abstainers (1+x)^s0). Draw t+1 happens then, and comes from answer g
+    holding i votes with probability (s_g - i)/(n - t). So with R_g = F / A_g (the other factors),
+    E[draws from g] = sum_t [x^t] (W_g R_g) / (C(n, t)(n - t)) with W_g = sum_i C(s_g, i)(s_g - i) x^i,
+    and P(g first reaches m) is the same with W_g's i = m-1 term alone. Both are u^T H r for the
+    coefficient vectors u, r and the matrix H[i, j] = 1 / (C(n, i+j)(n - i - j)) (zero for i + j >= n).
+    Answers of one size share A, W and R, so the work goes by distinct size."""
+    if max(sizes, default=0) < m:  # never stops: every sample is drawn, no answer reaches m
+        return tuple(float(x) for x in sizes), (0.0,) * len(sizes), float(none_size)
+    n = sum(sizes) + none_size
+    binom = binomial_table(n)
+    distinct = sorted(set(sizes))
+    count = [sizes.count(u) for u in distinct]
+    # Per distinct size (the abstainers last, never held back by m): its factor to the power of its count,
+    # and to one less. An answer smaller than m has the whole binomial row, (1+x)^u, so its powers are
+    # binomial rows too; only answers of m samples or more are multiplied out.
+    powers = []
+    for u, k, held in [*((u, k, True) for u, k in zip(distinct, count)), (none_size, 1, False)]:
+        if u < m or not held:
+            powers.append((binom[u * k], binom[u * (k - 1)]))
+            continue
+        factor, power = _truncated(binom[u], m), np.eye(1, n + 1)[0]
+        for _ in range(k - 1):
+            power = np.convolve(power, factor)[: n + 1]
+        powers.append((np.convolve(power, factor)[: n + 1], power))
+    rest = np.array([np.convolve(other, one_less)[: n + 1]
+                     for other, (_, one_less) in zip(_products_without_each([p for p, _ in powers], n), powers)])
+    h = _draw_weights(n)
+    i = np.arange(n + 1)
+    every = np.array([*distinct, none_size])
+    limits = np.append(np.full(len(distinct), m), none_size + 1)
+    draws_w = np.where(i[None, :] < np.minimum(limits, every + 1)[:, None], binom[every] * (every[:, None] - i), 0.0)
+    draws = ((draws_w @ h) * rest).sum(axis=1)
+    first = np.zeros((len(distinct), n + 1))
+    reach = every[:-1] >= m
+    first[reach, m - 1] = binom[every[:-1][reach], m - 1] * (every[:-1][reach] - m + 1)
+    wins = ((first @ h) * rest[:-1]).sum(axis=1)
+    at = [distinct.index(s) for s in sizes]
+    return tuple(draws[at].tolist()), tuple(wins[at].tolist()), float(draws[-1])
+
+
+@lru_cache(maxsize=16)
+def _draw_weights(n: int) -> np.ndarray:
+    """H[i, j] = 1 / (C(n, i+j)(n - i - j)) for i + j < n, else 0."""
+    t = np.add.outer(np.arange(n + 1), np.arange(n + 1))
+    with np.errstate(divide="ignore"):
+        h = np.where(t < n, 1.0 / (binomial_table(n)[n][np.minimum(t, n)] * (n - t)), 0.0)
+    h.setflags(write=False)
+    return h
 
 
 @dataclass(frozen=True)
@@ -168,10 +207,11 @@ class ConfidenceRule:
     def stops(self, v1: int, v2: int) -> bool:
         return beta_confidence(v1, v2) >= self.threshold
 
-    def exact(self, samples: Sequence[Sample]) -> Outcome | None:
+    def exact(self, groups: _Groups) -> Outcome | None:
         return None
 
 
+@lru_cache(maxsize=None)
 def beta_confidence(v1: int, v2: int) -> float:
     """P(p > 1/2) for p ~ Beta(v1 + 1, v2 + 1). For whole parameters the Beta tail is a binomial one:
     P(p > 1/2) = P(Bin(v1 + v2 + 1, 1/2) <= v1), exact in integers."""
@@ -182,7 +222,8 @@ def beta_confidence(v1: int, v2: int) -> float:
 # The rules every pool is read under: a few vote targets, and Adaptive-Consistency at its paper's
 # default threshold (0.95) and either side of it.
 RULES: tuple[StoppingRule, ...] = (VotesRule(2), VotesRule(3), VotesRule(4), VotesRule(6), VotesRule(8),
-                           ConfidenceRule(0.8), ConfidenceRule(0.9), ConfidenceRule(0.95), ConfidenceRule(0.99))
+                                   ConfidenceRule(0.8), ConfidenceRule(0.9), ConfidenceRule(0.95),
+                                   ConfidenceRule(0.99))
 
 
 def _truncated(row: np.ndarray, m: int) -> np.ndarray:
@@ -216,82 +257,118 @@ def _stop_table(rule: StoppingRule, n: int) -> np.ndarray:
     return np.array([[rule.stops(a, b) for b in range(n + 1)] for a in range(n + 1)])
 
 
-def simulate(rule: StoppingRule, pools: Sequence[Sequence[Sample]], seeds: Sequence[int],
-             orders: int = ORDERS) -> list[Outcome]:
+def orders_for(problems: int) -> int:
+    """Random orders per problem for `problems` problems (see ORDERS_IN_ALL)."""
+    return min(ORDERS_MAX, max(ORDERS_MIN, math.ceil(ORDERS_IN_ALL / max(problems, 1))))
+
+
+def exact(rule: StoppingRule, samples: Sequence[Sample]) -> Outcome | None:
+    """The rule's expectation over every order of one pool, where it has an exact form."""
+    return rule.exact(_groups(samples))
+
+
+def simulate(rule: StoppingRule, pools: Sequence[Sequence[Sample]], seeds: Sequence[int], orders: int
+             ) -> list[Outcome]:
     """The rule's expectation on each pool over `orders` random orders (Monte Carlo); pool i's orders come
-    from its own seed. All pools are drawn at once, one draw per step for every order of every pool."""
-    out: list[Outcome] = []
-    width = max((len(p) for p in pools), default=1)
+    from its own seed."""
+    return _simulate([rule], [_groups(p) for p in pools], seeds, orders)[0]
+
+
+def _simulate(rules: Sequence[StoppingRule], pools: Sequence[_Groups], seeds: Sequence[int], orders: int
+              ) -> list[list[Outcome]]:
+    """Per rule, its outcome on each pool; every rule sees the same orders. Pools are drawn in chunks, one
+    draw per step for every order of every pool in the chunk."""
+    out: list[list[Outcome]] = [[] for _ in rules]
+    width = max((p.n for p in pools), default=1)
     chunk = max(1, _CHUNK_ELEMENTS // (orders * width))
     for start in range(0, len(pools), chunk):
-        out += _simulate_chunk(rule, pools[start : start + chunk], seeds[start : start + chunk], orders)
+        part = _Orders(pools[start : start + chunk], seeds[start : start + chunk], orders)
+        for r, rule in enumerate(rules):
+            out[r] += part.outcomes(rule)
     return out
 
 
-def _simulate_chunk(rule: StoppingRule, pools: Sequence[Sequence[Sample]], seeds: Sequence[int],
-                    orders: int) -> list[Outcome]:
-    parsed = [_groups(p) for p in pools]
-    width = max(len(p) for p in pools)
-    answers = max(len(g.sizes) for g, _ in parsed)
-    # Answer ids per pool; an abstaining sample votes in a last column that no one reads.
-    gid = np.full((len(pools), width), answers)
-    tokens = np.zeros((len(pools), width))
-    weight = np.zeros((len(pools), answers + 1))
-    order_keys = np.full((len(pools), orders, width), 2.0)  # slots past a pool's n sort last, never drawn
-    for i, ((groups, ids), pool, seed) in enumerate(zip(parsed, pools, seeds)):
-        gid[i, : len(pool)] = np.where(ids >= 0, ids, answers)
-        tokens[i, : len(pool)] = [s.tokens for s in pool]
-        weight[i, : len(groups.sizes)] = groups.correct / np.maximum(groups.sizes, 1)
-    for i, (pool, seed) in enumerate(zip(pools, seeds)):
-        order_keys[i, :, : len(pool)] = np.random.default_rng(seed).random((orders, len(pool)))
-    problem = np.repeat(np.arange(len(pools)), orders)
-    perm = order_keys.argsort(axis=2).reshape(len(problem), width)
-    drawn_gid, drawn_tokens = gid[problem[:, None], perm], tokens[problem[:, None], perm]
-    cap = np.array([len(p) for p in pools])[problem]
-    stop_table = _stop_table(rule, width)
-    rows = np.arange(len(problem))
-    counts = np.zeros((len(problem), answers + 1), dtype=np.int64)
-    leader = np.full(len(problem), -1)
-    v1 = np.zeros(len(problem), dtype=np.int64)
-    v2 = np.zeros(len(problem), dtype=np.int64)
-    drawn = np.zeros(len(problem), dtype=np.int64)
-    active = np.ones(len(problem), dtype=bool)
-    for t in range(width):
-        active &= t < cap
-        if not active.any():
-            break
-        g = drawn_gid[:, t]
-        drawn += active
-        vote = active & (g < answers)
-        counts[rows, g] += vote
-        c = counts[rows, g]
-        # v1 is the largest count, v2 the largest among the other answers.
-        is_leader = leader == g
-        overtakes = vote & ~is_leader & (c > v1)
-        v2 = np.where(overtakes, v1, np.where(vote & ~is_leader & (c > v2), c, v2))
-        v1 = np.where(overtakes | (vote & is_leader), c, v1)
-        leader = np.where(overtakes, g, leader)
-        active &= ~stop_table[v1, v2]
-    spent = (drawn_tokens * (np.arange(width)[None, :] < drawn[:, None])).sum(axis=1)
-    counts = counts[:, :answers]
-    best = counts.max(axis=1, keepdims=True)
-    tied = (counts == best) & (best > 0)
-    accuracy = (tied * weight[problem, :answers]).sum(axis=1) / np.maximum(tied.sum(axis=1), 1)
-    per_pool = lambda x: x.reshape(len(pools), orders).mean(axis=1)  # noqa: E731
-    return [Outcome(float(a), float(d), float(s), False)
-            for a, d, s in zip(per_pool(accuracy), per_pool(drawn), per_pool(spent))]
+class _Orders:
+    """Random orders of a chunk of pools: one row per order, its draws' answers and running tokens."""
+
+    def __init__(self, pools: Sequence[_Groups], seeds: Sequence[int], orders: int) -> None:
+        self.pools, self.orders = pools, orders
+        self.width = max(p.n for p in pools)
+        self.answers = max(len(p.sizes) for p in pools)
+        # An abstaining sample votes in a last column that no one reads.
+        gid = np.full((len(pools), self.width), self.answers, dtype=np.int32)
+        tokens = np.zeros((len(pools), self.width))
+        self.weight = np.zeros((len(pools), self.answers))
+        keys = np.full((len(pools), orders, self.width), 2.0)  # slots past a pool's n sort last, never drawn
+        for i, (pool, seed) in enumerate(zip(pools, seeds)):
+            gid[i, : pool.n] = np.where(pool.sample_group >= 0, pool.sample_group, self.answers)
+            tokens[i, : pool.n] = pool.sample_tokens
+            self.weight[i, : len(pool.sizes)] = pool.weight
+            keys[i, :, : pool.n] = np.random.default_rng(seed).random((orders, pool.n))
+        self.problem = np.repeat(np.arange(len(pools)), orders)
+        perm = keys.argsort(axis=2).reshape(len(self.problem), self.width)
+        # One contiguous row per draw, so each step reads its draw for every order at once.
+        self.drawn_gid = np.ascontiguousarray(gid[self.problem[:, None], perm].T)
+        self.spent_by = np.cumsum(tokens[self.problem[:, None], perm], axis=1)  # tokens after each draw
+        self.cap = np.array([p.n for p in pools])[self.problem]
+
+    def outcomes(self, rule: StoppingRule) -> list[Outcome]:
+        rows, answers = len(self.problem), self.answers
+        stop_table = _stop_table(rule, self.width).ravel()
+        stride = self.width + 1
+        drawn = np.zeros(rows, dtype=np.int64)
+        accuracy = np.zeros(rows)
+        # The orders still drawing, and their state; an order is dropped when it stops.
+        alive = np.arange(rows)
+        counts = np.zeros((rows, answers + 1), dtype=np.int32)
+        leader = np.full(rows, -1, dtype=np.int32)
+        v1 = np.zeros(rows, dtype=np.int32)
+        v2 = np.zeros(rows, dtype=np.int32)
+        for t in range(self.width):
+            g = self.drawn_gid[t, alive]
+            at = np.arange(len(alive))
+            vote = g < answers
+            counts[at, g] += vote
+            c = counts[at, g]
+            # v1 is the largest count, v2 the largest among the other answers.
+            is_leader = leader == g
+            overtakes = vote & ~is_leader & (c > v1)
+            v2 = np.where(overtakes, v1, np.where(vote & ~is_leader & (c > v2), c, v2))
+            v1 = np.where(overtakes | (vote & is_leader), c, v1)
+            leader = np.where(overtakes, g, leader)
+            ends = stop_table[v1 * stride + v2] | (t + 1 >= self.cap[alive])
+            if ends.any():
+                done = alive[ends]
+                drawn[done] = t + 1
+                # A rule stops on a single leader; at the cap, ties share the vote.
+                top = counts[ends, :answers]
+                best = top.max(axis=1, keepdims=True)
+                tied = (top == best) & (best > 0)
+                accuracy[done] = (tied * self.weight[self.problem[done]]).sum(axis=1) / np.maximum(tied.sum(axis=1), 1)
+                keep = ~ends
+                alive, counts, leader, v1, v2 = alive[keep], counts[keep], leader[keep], v1[keep], v2[keep]
+            if not len(alive):
+                break
+        spent = self.spent_by[np.arange(rows), drawn - 1]
+        per_pool = lambda x: x.reshape(len(self.pools), self.orders).mean(axis=1)  # noqa: E731
+        return [Outcome(float(a), float(d), float(s), False)
+                for a, d, s in zip(per_pool(accuracy), per_pool(drawn), per_pool(spent))]
 
 
 def adaptive_settings(strategy: str, pool: Pool, rules: Sequence[StoppingRule] = RULES, seed: int = 0
                       ) -> list[Setting]:
     """Each rule read from the pool as a setting: per problem its expected accuracy and tokens, exact where
-    the rule has an exact form, else Monte Carlo over ORDERS orders seeded by the problem's id."""
+    the rule has an exact form, else Monte Carlo over `orders_for` orders seeded by the problem's id (the
+    same orders for every such rule)."""
     ids = list(pool)
-    out = []
-    for rule in rules:
-        outcomes = {pid: rule.exact(pool[pid]) for pid in ids}
-        rest = [pid for pid in ids if outcomes[pid] is None]
-        outcomes.update(zip(rest, simulate(rule, [pool[pid] for pid in rest], [_seed(pid, seed) for pid in rest])))
-        out.append(Setting(strategy, rule.name, {pid: outcomes[pid].accuracy for pid in ids},
-                           {pid: outcomes[pid].tokens for pid in ids}))
-    return out
+    groups = {pid: _groups(pool[pid]) for pid in ids}
+    outcomes = {rule: {pid: rule.exact(groups[pid]) for pid in ids} for rule in rules}
+    inexact = [(rule, [pid for pid in ids if outcomes[rule][pid] is None]) for rule in rules]
+    rest = sorted({pid for _, pids in inexact for pid in pids}, key=ids.index)
+    if rest:
+        simulated = _simulate([rule for rule, pids in inexact if pids], [groups[pid] for pid in rest],
+                              [_seed(pid, seed) for pid in rest], orders_for(len(ids)))
+        for (rule, _), values in zip([(r, p) for r, p in inexact if p], simulated):
+            outcomes[rule].update((pid, o) for pid, o in zip(rest, values) if outcomes[rule][pid] is None)
+    return [Setting(strategy, rule.name, {pid: outcomes[rule][pid].accuracy for pid in ids},
+                    {pid: outcomes[rule][pid].tokens for pid in ids}) for rule in rules]

@@ -203,7 +203,8 @@ def compute_optimal(views: Sequence[View], *, bins: int = DIFFICULTY_BINS, folds
     # The deployable table and the baselines: every view's values averaged, chosen on all problems.
     mean_values, mean_costs = values.mean(axis=0), costs.mean(axis=0)
     difficulty = {q: float(np.mean([v.difficulty[q] for v in views])) for q in problems}
-    table_bins = np.array([difficulty_bins(difficulty, bins)[q] for q in problems])
+    table_bin_of = difficulty_bins(difficulty, bins)
+    table_bins = np.array([table_bin_of[q] for q in problems])
     settings = list(views[0].settings)
     curve: list[PolicyPoint] = []
     for budget in np.unique(mean_costs.mean(axis=1)):

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from thinkbench.harness.analysis.adaptive_stopping import ConfidenceRule, VotesRule, adaptive_settings, \
-    beta_confidence, simulate
+    beta_confidence, exact, simulate
 from thinkbench.harness.analysis.settings import Sample
 
 
@@ -17,7 +17,7 @@ def pool(*answers, tokens=None, right=("A",)):
 
 def test_two_votes_on_a_pool_of_three_by_hand():
     # Orders AAB, ABA, BAA are equally likely: stop after 2, 3 and 3 draws, always on A.
-    outcome = VotesRule(2).exact(pool("A", "A", "B"))
+    outcome = exact(VotesRule(2), pool("A", "A", "B"))
     assert outcome.samples == pytest.approx(8 / 3)
     assert outcome.accuracy == pytest.approx(1.0)
     assert outcome.tokens == pytest.approx(80 / 3)
@@ -26,22 +26,22 @@ def test_two_votes_on_a_pool_of_three_by_hand():
 def test_two_votes_on_a_balanced_pool_by_hand():
     # AABB stops at 2 on A, ABAB 3 A, ABBA 3 B, BAAB 3 A, BABA 3 B, BBAA 2 B: E[draws] = 16/6, A wins half.
     # A is drawn 2+2+1+2+1+0 = 8 times in the six orders, B 8 times: tokens (8*10 + 8*20) / 6 = 40.
-    outcome = VotesRule(2).exact(pool("A", "A", "B", "B", tokens={"A": 10, "B": 20}))
+    outcome = exact(VotesRule(2), pool("A", "A", "B", "B", tokens={"A": 10, "B": 20}))
     assert outcome.samples == pytest.approx(16 / 6)
     assert outcome.accuracy == pytest.approx(0.5)
     assert outcome.tokens == pytest.approx(40)
 
 
 def test_a_pool_that_never_agrees_is_drawn_whole_and_its_plurality_votes():
-    outcome = VotesRule(2).exact(pool("A", "B", "C", None))
+    outcome = exact(VotesRule(2), pool("A", "B", "C", None))
     assert outcome.samples == 4
     assert outcome.accuracy == pytest.approx(1 / 3)  # a three-way tie, broken at random
-    assert VotesRule(2).exact(pool(None, None)).accuracy == 0.0
+    assert exact(VotesRule(2), pool(None, None)).accuracy == 0.0
 
 
 def test_the_vote_never_sees_the_gold():
     # Two equal wrong answers outvote the right one, whatever the grades say about them.
-    assert VotesRule(2).exact(pool("3", "3", "1/2", right=("1/2",))).accuracy == 0.0
+    assert exact(VotesRule(2), pool("3", "3", "1/2", right=("1/2",))).accuracy == 0.0
 
 
 def _brute(rule, samples):
@@ -71,7 +71,7 @@ def test_exact_expectation_equals_brute_force_over_all_orders():
         samples = [Sample(v, v == "a" or (v == "b" and rng.random() < 0.3), rng.randint(1, 50))
                    for v in (rng.choice(["a", "a", "b", "c", None]) for _ in range(rng.randint(1, 7)))]
         for m in (1, 2, 3):
-            outcome = VotesRule(m).exact(samples)
+            outcome = exact(VotesRule(m), samples)
             assert [outcome.accuracy, outcome.samples, outcome.tokens] == pytest.approx(_brute(VotesRule(m), samples))
 
 
@@ -80,7 +80,7 @@ def test_adaptive_consistency_beta_rule():
     assert beta_confidence(0, 0) == 0.5
     assert beta_confidence(3, 0) == pytest.approx(15 / 16)
     assert beta_confidence(4, 0) == pytest.approx(31 / 32)
-    unanimous, = simulate(ConfidenceRule(0.95), [pool(*"AAAAAA")], [0])
+    unanimous, = simulate(ConfidenceRule(0.95), [pool(*"AAAAAA")], [0], orders=100)
     assert (unanimous.samples, unanimous.accuracy, unanimous.exact) == (4.0, 1.0, False)
 
 
@@ -88,10 +88,10 @@ def test_monte_carlo_agrees_with_the_exact_expectation_on_pools_of_any_size():
     pools = [pool(*"AAAABBBCCD", None, None, tokens={"A": 5, "B": 30}), pool("B", "A", "A"), pool(None)]
     estimates = simulate(VotesRule(3), pools, [1, 2, 3], orders=20000)
     for samples, estimate in zip(pools, estimates):
-        exact = VotesRule(3).exact(samples)
-        assert estimate.accuracy == pytest.approx(exact.accuracy, abs=0.02)
-        assert estimate.samples == pytest.approx(exact.samples, abs=0.05)
-        assert estimate.tokens == pytest.approx(exact.tokens, rel=0.02)
+        truth = exact(VotesRule(3), samples)
+        assert estimate.accuracy == pytest.approx(truth.accuracy, abs=0.02)
+        assert estimate.samples == pytest.approx(truth.samples, abs=0.05)
+        assert estimate.tokens == pytest.approx(truth.tokens, rel=0.02)
 
 
 def test_settings_carry_each_problems_expectation():
