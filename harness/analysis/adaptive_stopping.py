@@ -18,11 +18,11 @@ Two rules:
 """
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -131,7 +131,7 @@ class VotesRule:
         return Outcome(accuracy, float(sum(draws) + none_draws), tokens, True)
 
 
-@lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=65536)
 def _votes_expectation(sizes: tuple[int, ...], none_size: int, m: int
                        ) -> tuple[tuple[float, ...], tuple[float, ...], float]:
     """For answers of these sizes (and `none_size` abstainers): the expected draws from each answer, the
@@ -150,37 +150,33 @@ def _votes_expectation(sizes: tuple[int, ...], none_size: int, m: int
         return tuple(float(x) for x in sizes), (0.0,) * len(sizes), float(none_size)
     n = sum(sizes) + none_size
     binom = binomial_table(n)
-    distinct = sorted(set(sizes))
-    count = [sizes.count(u) for u in distinct]
-    # Per distinct size (the abstainers last, never held back by m): its factor to the power of its count,
-    # and to one less. An answer smaller than m has the whole binomial row, (1+x)^u, so its powers are
-    # binomial rows too; only answers of m samples or more are multiplied out.
-    powers = []
-    for u, k, held in [*((u, k, True) for u, k in zip(distinct, count)), (none_size, 1, False)]:
-        if u < m or not held:
-            powers.append((binom[u * k], binom[u * (k - 1)]))
-            continue
-        factor, power = _truncated(binom[u], m), np.eye(1, n + 1)[0]
-        for _ in range(k - 1):
-            power = np.convolve(power, factor)[: n + 1]
-        powers.append((np.convolve(power, factor)[: n + 1], power))
-    rest = np.array([np.convolve(other, one_less)[: n + 1]
-                     for other, (_, one_less) in zip(_products_without_each([p for p, _ in powers], n), powers)])
-    h = _draw_weights(n)
+    # Answers smaller than m have their whole binomial row, (1+x)^u, as do the abstainers, so together
+    # they are (1+x)^free; only answers of m samples or more are multiplied out, into `held`.
+    big = [u for u in sizes if u >= m]
+    free = n - sum(big)
+    factors = [_truncated(binom[u], m) for u in big]
+    held = functools.reduce(lambda a, b: np.convolve(a, b)[: n + 1], factors)
+    small = sorted({u for u in sizes if u < m} | {none_size})
+    rest = np.array([*(np.convolve(other, binom[free])[: n + 1] for other in _products_without_each(factors, n)),
+                     *(np.convolve(held, binom[free - u])[: n + 1] for u in small)])
+    every = np.array(big + small)
+    limits = np.append(np.full(len(big), m), np.array(small) + 1)
     i = np.arange(n + 1)
-    every = np.array([*distinct, none_size])
-    limits = np.append(np.full(len(distinct), m), none_size + 1)
+    h = _draw_weights(n)
     draws_w = np.where(i[None, :] < np.minimum(limits, every + 1)[:, None], binom[every] * (every[:, None] - i), 0.0)
     draws = ((draws_w @ h) * rest).sum(axis=1)
-    first = np.zeros((len(distinct), n + 1))
-    reach = every[:-1] >= m
-    first[reach, m - 1] = binom[every[:-1][reach], m - 1] * (every[:-1][reach] - m + 1)
-    wins = ((first @ h) * rest[:-1]).sum(axis=1)
-    at = [distinct.index(s) for s in sizes]
-    return tuple(draws[at].tolist()), tuple(wins[at].tolist()), float(draws[-1])
+    first = np.zeros((len(big), n + 1))
+    first[:, m - 1] = binom[np.array(big, dtype=np.int64), m - 1] * (np.array(big) - m + 1)
+    wins = ((first @ h) * rest[: len(big)]).sum(axis=1)
+    # Back to the answers in `sizes` order.
+    of_small = dict(zip(small, draws[len(big):]))
+    of_big = iter(zip(draws[: len(big)], wins))
+    per_answer = [next(of_big) if u >= m else (of_small[u], 0.0) for u in sizes]
+    return (tuple(float(d) for d, _ in per_answer), tuple(float(w) for _, w in per_answer),
+            float(of_small[none_size]))
 
 
-@lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16)
 def _draw_weights(n: int) -> np.ndarray:
     """H[i, j] = 1 / (C(n, i+j)(n - i - j)) for i + j < n, else 0."""
     t = np.add.outer(np.arange(n + 1), np.arange(n + 1))
@@ -211,7 +207,7 @@ class ConfidenceRule:
         return None
 
 
-@lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)
 def beta_confidence(v1: int, v2: int) -> float:
     """P(p > 1/2) for p ~ Beta(v1 + 1, v2 + 1). For whole parameters the Beta tail is a binomial one:
     P(p > 1/2) = P(Bin(v1 + v2 + 1, 1/2) <= v1), exact in integers."""
@@ -251,7 +247,7 @@ def _seed(problem_id: str, seed: int) -> int:
     return zlib.crc32(problem_id.encode()) ^ seed
 
 
-@lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)
 def _stop_table(rule: StoppingRule, n: int) -> np.ndarray:
     """table[v1, v2]: whether the rule stops there, for counts up to n."""
     return np.array([[rule.stops(a, b) for b in range(n + 1)] for a in range(n + 1)])
