@@ -118,8 +118,8 @@ def _adaptive_rows(analysis: TaskAnalysis) -> list[dict]:
 def section(analysis: TaskAnalysis, notes: Sequence[str] = ()) -> dict:
     """What the template shows for one task's analysis; `notes` (what its inputs left out) join its own."""
     optimal = analysis.compute_optimal
-    out = {"notes": [*notes, *analysis.notes], "coverage": _coverage_rows(analysis), "adaptive": _adaptive_rows(analysis),
-           "held_out_share": HELD_OUT_SHARE, "optimal": None}
+    out = {"notes": [*notes, *analysis.notes], "coverage": _coverage_rows(analysis),
+           "adaptive": _adaptive_rows(analysis), "held_out_share": HELD_OUT_SHARE, "optimal": None}
     problems = max((len(rules[0].values) for rules in analysis.adaptive.values() if rules), default=0)
     if problems:
         orders = orders_for(problems)

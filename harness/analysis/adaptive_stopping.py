@@ -127,8 +127,9 @@ class VotesRule:
         else:
             accuracy = float((np.asarray(wins) * weight).sum())
         mean_tokens = groups.tokens[order] / np.maximum(groups.sizes[order], 1)
-        tokens = float((np.asarray(draws) * mean_tokens).sum()) + none_draws * groups.none_tokens / max(groups.none_size, 1)
-        return Outcome(accuracy, float(sum(draws) + none_draws), tokens, True)
+        none_tokens = none_draws * groups.none_tokens / max(groups.none_size, 1)
+        return Outcome(accuracy, float(sum(draws) + none_draws), float((np.asarray(draws) * mean_tokens).sum())
+                       + none_tokens, True)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -22,7 +22,8 @@ def _skill(prompt: str, i: int) -> bool:
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("analysis")
     return {
-        "a": fake_run(root, "a", strategies=[{"name": "sample", "n": 8}, {"name": "greedy"}], engine=answering(4, _skill)),
+        "a": fake_run(root, "a", strategies=[{"name": "sample", "n": 8}, {"name": "greedy"}],
+                      engine=answering(4, _skill)),
         "b": fake_run(root, "b", strategies=[{"name": "sample", "n": 4, "temperature": 1.0}],
                       engine=answering(4, _skill)),
         "other": fake_run(root, "other", per_level=5, strategies=[{"name": "greedy"}]),
