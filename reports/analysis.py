@@ -16,7 +16,7 @@ from thinkbench.harness.analysis.compute_optimal import Headline
 from thinkbench.harness.analysis.coverage_fit import HELD_OUT_SHARE, PowerLaw
 from thinkbench.harness.analysis.settings import POOL_METRICS, Sample, Setting
 from thinkbench.harness.metrics.estimators import mean_ci
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.types import CompletionRow
 from thinkbench.reports.charts import compute_chart, scaling_charts, series_name
 from thinkbench.reports.frontier import MEASURES, ORACLE_METRICS
 from thinkbench.reports.render import interval, si

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from thinkbench.harness.errors import InputError
-from thinkbench.harness.store import CompletionRow
+from thinkbench.harness.types import CompletionRow
 from thinkbench.reports.analysis import AnalysedTask, analysed_task, analysis_json
 from thinkbench.reports.render import environment
+from thinkbench.reports.problems import read_samples
 from thinkbench.reports.run_folder import RunFolder, load_run, model_label
-from thinkbench.reports.run_samples import point_values, read_samples
 
 
 @dataclass
@@ -58,7 +58,7 @@ def merge(runs: list[RunFolder], task: str) -> MergedTask:
     for i in having:
         run = runs[i]
         run_samples = read_samples(run)
-        run_values = point_values(run, run_samples).values
+        run_values = run.points["per_problem"].dropna().to_dict()
         points = run.points[run.points["task"] == task].copy()
         points["strategy"] = [labels[(i, s)] for s in points["strategy"]]
         values.update({offset + n: run_values[idx] for n, idx in enumerate(points.index) if idx in run_values})
