@@ -339,7 +339,7 @@ class _Orders:
                 drawn[done] = t + 1
                 # A rule stops on a single leader; at the cap, ties share the vote.
                 top = counts[ends, :answers]
-                best = top.max(axis=1, keepdims=True)
+                best = top.max(axis=1, keepdims=True, initial=0)  # no column when no sample answered
                 tied = (top == best) & (best > 0)
                 accuracy[done] = (tied * self.weight[self.problem[done]]).sum(axis=1) / np.maximum(tied.sum(axis=1), 1)
                 keep = ~ends

@@ -21,6 +21,7 @@ from typing import Mapping
 NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
 RECORDED_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile")
 IN_PROCESS = "VLLM_ENABLE_V1_MULTIPROCESSING"  # vLLM's switch for the multiprocess layout
+SPAWN = "VLLM_WORKER_MULTIPROC_METHOD"  # how vLLM starts its processes
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
@@ -47,9 +48,9 @@ class CpuChoice:
         return {"cpu_flags": list(self.flags), "chosen_for_cpu": self.reasons}
 
 
-def choose(settings: dict, flags: frozenset[str], environ: Mapping[str, str]) -> CpuChoice:
+def choose(settings: dict, flags: frozenset[str], environ: Mapping[str, str], alone: bool = True) -> CpuChoice:
     """`settings` completed for the CPU. Settings already given are kept as they are; so is vLLM's
-    process layout when `environ` sets it."""
+    process layout when `environ` sets it. `alone`: no other engine runs inside this process."""
     chosen: dict = {}
     reasons: dict[str, str] = {}
 
@@ -76,8 +77,17 @@ def choose(settings: dict, flags: frozenset[str], environ: Mapping[str, str]) ->
              "(chunked prefill is off); more only enlarges a compiled engine's warm-up pass")
     environ_out = {}
     parallel = settings.get("tensor_parallel_size", 1) * settings.get("pipeline_parallel_size", 1)
-    if IN_PROCESS not in environ and parallel == 1:
+    if IN_PROCESS not in environ and parallel == 1 and alone:
         environ_out[IN_PROCESS] = "0"
         reasons[IN_PROCESS] = ("0: engine core and worker in this process; the multiprocess layout imports vLLM "
                                "twice more, binds the worker to one core and can outlive a stopped run")
+    elif IN_PROCESS not in environ and parallel == 1:
+        # vLLM keeps its parallel state (process groups) per process: a second engine inside it would
+        # share the first one's, and tear it down for both when it closes.
+        environ_out[IN_PROCESS] = "1"
+        reasons[IN_PROCESS] = ("1: another engine runs inside this process (a reward model beside the policy), "
+                               "and vLLM's parallel state is one per process")
+        # A forked child would inherit that state as well.
+        environ_out[SPAWN] = "spawn"
+        reasons[SPAWN] = "spawn: a forked engine process would inherit the in-process engine's parallel state"
     return CpuChoice({**settings, **chosen}, environ_out, reasons, tuple(f for f in RECORDED_FLAGS if f in flags))

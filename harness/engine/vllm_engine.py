@@ -29,6 +29,11 @@ class Started:
     llm: object  # vllm.LLM
     record: dict  # what engine.json keeps about the start: settings, the choices for this CPU, seconds
     processes: list  # vLLM's engine-core and worker processes, where it made any
+    in_process: bool  # its engine core runs inside this process
+
+
+# Engines whose core runs inside this process; one at a time (see cpu_settings.choose).
+_in_process: set[int] = set()
 
 
 def start_llm(model: str, settings: dict, seed: int, kv_gib: float, kind: str, **llm_args) -> Started:
@@ -38,7 +43,7 @@ def start_llm(model: str, settings: dict, seed: int, kv_gib: float, kind: str, *
     settings, environ, chosen = dict(settings), {}, {}
     cpu = on_cpu()
     if cpu:
-        choice = cpu_settings.choose(settings, cpu_settings.cpu_flags(), os.environ)
+        choice = cpu_settings.choose(settings, cpu_settings.cpu_flags(), os.environ, alone=not _in_process)
         settings, chosen = choice.settings, choice.record()
         # The CPU backend sizes its KV cache from this variable; the GPU-style fraction of memory
         # fails on small machines.
@@ -47,10 +52,14 @@ def start_llm(model: str, settings: dict, seed: int, kv_gib: float, kind: str, *
 
     t0 = time.monotonic()
     with _vllm_environ(environ), processes.ended_on_failure() as started:
+        in_process = os.environ.get(cpu_settings.IN_PROCESS) == "0"
         llm = LLM(model=model, seed=seed, **llm_args, **settings)
     seconds = round(time.monotonic() - t0, 1)
     ledger.record("start", kind=kind, model=model, seconds=seconds)
-    return Started(llm, {"cpu": cpu, "vllm_settings": settings, **chosen, "start_seconds": seconds}, started())
+    if in_process:
+        _in_process.add(id(llm))
+    return Started(llm, {"cpu": cpu, "vllm_settings": settings, **chosen, "start_seconds": seconds}, started(),
+                   in_process)
 
 
 @contextmanager
@@ -78,6 +87,7 @@ def shutdown(started: Started) -> None:
     if core is not None and hasattr(core, "shutdown"):
         core.shutdown()
     processes.end(started.processes)
+    _in_process.discard(id(started.llm))
 
 
 class VLLMEngine(TokenizerText):

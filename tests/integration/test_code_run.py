@@ -37,8 +37,8 @@ def test_humaneval_on_the_embedded_model_gives_pass_at_k_with_intervals(engine, 
         assert bool(correct) == (reason == "passed")
         assert (extracted is None) == (reason == "no code found")
     verdicts = result.points[0].outcomes.verdicts
-    assert sum(verdicts.values()) == 16 and set(verdicts) <= set(CATEGORIES)
+    assert sum(verdicts.values()) == 8 and set(verdicts) <= set(CATEGORIES)
 
     limits = json.loads((tmp_path / "run" / "calibration.json").read_text())["humaneval"]
-    assert len(limits["problems"]) == 4 and limits["reference_failures"] == {}
-    assert "humaneval/sample: 16 samples" in summary_text(outcome) and "; verdicts: " in summary_text(outcome)
+    assert len(limits["problems"]) == 2 and limits["reference_failures"] == {}
+    assert "humaneval/sample: 8 samples" in summary_text(outcome) and "; verdicts: " in summary_text(outcome)

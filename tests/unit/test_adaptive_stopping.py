@@ -111,3 +111,11 @@ def test_the_confidence_rule_by_monte_carlo_agrees_with_brute_force():
     assert estimate.accuracy == pytest.approx(accuracy, abs=0.02)
     assert estimate.samples == pytest.approx(drawn, abs=0.05)
     assert estimate.tokens == pytest.approx(tokens, rel=0.03)
+
+
+def test_pools_where_no_sample_answered_cost_their_draws_and_score_zero():
+    # A small model at a tight token limit: every sample cut before its answer.
+    votes, beta = adaptive_settings("sample", {"p1": pool(None, None), "p2": pool(None, None)},
+                                    [VotesRule(2), ConfidenceRule(0.95)])
+    for setting in (votes, beta):
+        assert setting.values == {"p1": 0.0, "p2": 0.0} and setting.costs == pytest.approx({"p1": 20.0, "p2": 20.0})

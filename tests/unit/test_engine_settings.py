@@ -1,5 +1,5 @@
 """Engine settings chosen from the CPU's flags; a setting the run config gives always wins."""
-from thinkbench.harness.engine.cpu_settings import IN_PROCESS, choose, cpu_flags
+from thinkbench.harness.engine.cpu_settings import IN_PROCESS, SPAWN, choose, cpu_flags
 
 AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
 AVX512_BF16 = AVX2 | {"avx512f", "avx512_vnni", "avx512_bf16"}
@@ -38,3 +38,10 @@ def test_given_settings_and_variables_win():
 
 def test_a_model_split_over_processes_keeps_vllms_process_layout():
     assert choose({"tensor_parallel_size": 2}, AVX2, environ={}).environ == {}
+
+
+def test_a_second_engine_beside_an_in_process_one_gets_processes_of_its_own():
+    # vLLM's parallel state is one per process: two engines in one would tear it down for each other.
+    choice = choose({"max_model_len": 2048}, AVX2, environ={}, alone=False)
+    assert choice.environ == {IN_PROCESS: "1", SPAWN: "spawn"}
+    assert "another engine" in choice.reasons[IN_PROCESS]
