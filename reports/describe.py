@@ -19,6 +19,8 @@ def describe_lengths(lengths: dict) -> str:
     """Median [p10, p90] generated tokens of thinking and answer, by verdict, with sample counts."""
     cells = []
     for part in PARTS:
+        if not any(d["count"] and d["p90"] for d in lengths[part].values()):
+            continue  # no sample has any: thinking, in a run without reasoning
         for group, d in lengths[part].items():
             if d["count"]:
                 cells.append(f"{part} {group} {d['p50']} [{d['p10']}, {d['p90']}]")

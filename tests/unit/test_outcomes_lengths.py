@@ -105,6 +105,15 @@ def _mixed_endings() -> FakeEngine:
     return FakeEngine(script=script)
 
 
+def test_a_run_without_thinking_describes_its_answers_only():
+    from thinkbench.reports.describe import describe_lengths
+
+    plain = describe_lengths(length_stats([SampleLength(0, n, n < 40) for n in (20, 30, 50)], exact=False))
+    assert plain.startswith("answer correct 20 [20, 30]; answer wrong 50 [50, 50]") and "thinking" not in plain
+    thinking = describe_lengths(length_stats([SampleLength(100, 4, True)], exact=True))
+    assert thinking.startswith("thinking correct 100 [100, 100]; answer correct 4")
+
+
 def test_truncation_and_lengths_reach_metrics_summary_and_report(tmp_path):
     from thinkbench.harness.cli import main
 
