@@ -30,9 +30,8 @@ class Budget:
 BUDGET = Budget(
     starts={
         # The session engine; the `thinkbench run` that is stopped with SIGTERM (vLLM's multiprocess
-        # layout, as on a GPU, about 60 s); the engine inside the Ray actor (about 60 s with Ray); the
-        # run of the wheel installed in a fresh venv (its own process, about 40 s).
-        "vllm": 4,
+        # layout, as on a GPU, about 60 s); the engine inside the Ray actor (about 60 s with Ray).
+        "vllm": 3,
         # `vllm serve` (about 60 s), and its restart in the test of a run that outlives its server.
         "vllm-serve": 2,
         # The two tiny reward models (2 layers, width 64; no other engine can host them), each in

@@ -1,11 +1,14 @@
 """`pip install` works outside the checkout: the wheel installed into a fresh venv finds its tasks,
 configs and hooks from another folder, and runs a small arith run on the real engine.
 
-The run's cost: one engine start of its own (in the `thinkbench` process the test starts, so the
-session engine cannot serve it) and at most 2 problems x 2 samples x 16 tokens = 64 generated tokens.
+The run's engine is the session's `vllm serve` (the run is another process, so the in-process
+session engine cannot serve it, and an engine of its own would cost a start): no engine start, and at
+most 2 problems x 2 samples x 16 tokens = 64 generated tokens.
 """
 import json
 import subprocess
+
+import yaml
 
 from installed import ROOT, clean_env, site_packages
 
@@ -41,9 +44,12 @@ def test_the_installed_sandbox_hides_the_package_and_the_working_folder(installe
     assert {root, str(tmp_path)} <= set(hidden)
 
 
-def test_an_installed_wheel_runs_a_small_arith_run_from_another_folder(installed, model_dir, tmp_path):
-    done = subprocess.run([installed / "thinkbench", "run", "--tasks", "arith", "--limit", "2", "--n", "2",
-                           "--max-tokens", "16", "--out", "run"],
+def test_an_installed_wheel_runs_a_small_arith_run_from_another_folder(installed, vllm_server, tmp_path):
+    served = {"engine": {"kind": "openai", "settings": {"base_url": vllm_server.base_url,
+                                                         "extra_body": {"return_token_ids": True}}}}
+    (tmp_path / "served.yaml").write_text(yaml.safe_dump(served))
+    done = subprocess.run([installed / "thinkbench", "run", "served.yaml", "--tasks", "arith", "--limit", "2",
+                           "--n", "2", "--max-tokens", "16", "--out", "run"],
                           cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "run" / "report.html").stat().st_size > 0
