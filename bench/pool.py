@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,19 +44,13 @@ def measure(out: Path) -> dict:
     run_seconds = time.perf_counter() - t0
 
     store = Store(out / "run" / "store.sqlite")
-    rows = store.completions(name, "sample")
     golds = {p.id: p.gold for p in problems}
-    items = [(r.text, golds[r.problem_id]) for r in rows]
-    verifier = load_task(name).verifier
-    cache = GradeCache()
-    t0 = time.perf_counter()
-    grade_all(verifier, items, cache=cache)
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    grade_all(verifier, items, cache=cache)
-    warm = time.perf_counter() - t0
-    figures = {"task": name, "completions": len(items), "distinct_pairs": len(cache), "run_seconds": run_seconds,
-               "grade_cold_seconds": cold, "grade_warm_seconds": warm}
+    items = [(r.text, golds[r.problem_id]) for r in store.completions(name, "sample")]
+    (out / "items.json").write_text(json.dumps({"task": name, "items": items}))
+    done = subprocess.run([sys.executable, "-m", "bench.pool", "--grade", str(out / "items.json")],
+                          capture_output=True, text=True, check=True)
+    grading = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = {"task": name, "completions": len(items), "run_seconds": run_seconds, **grading}
     try:
         from thinkbench.reports.html import write_report
     except ImportError:
@@ -68,7 +63,25 @@ def measure(out: Path) -> dict:
     return figures
 
 
+def grade(items_file: Path) -> dict:
+    """Cold and warm grading of the pool, run in a fresh interpreter: the run before it has already
+    parsed and normalized every answer in this one, and a cold figure must not reuse that."""
+    saved = json.loads(items_file.read_text())
+    verifier = load_task(saved["task"]).verifier
+    items = [tuple(item) for item in saved["items"]]
+    cache = GradeCache()
+    t0 = time.perf_counter()
+    grade_all(verifier, items, cache=cache)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    grade_all(verifier, items, cache=cache)
+    return {"distinct_pairs": len(cache), "grade_cold_seconds": cold, "grade_warm_seconds": time.perf_counter() - t0}
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--grade"]:
+        print(json.dumps(grade(Path(sys.argv[2]))))
+        sys.exit(0)
     with tempfile.TemporaryDirectory() as tmp:
         print(json.dumps(measure(Path(tmp))))
     sys.exit(0)

@@ -8,6 +8,7 @@ time limit so that one pathological answer cannot stall a run, from any thread.
 """
 from __future__ import annotations
 
+import cmath
 import logging
 import math
 import re
@@ -154,6 +155,8 @@ def _equivalent(extracted: str, gold: str) -> bool | None:
             return True
         if _INT_RE.fullmatch(extracted.strip()) and _INT_RE.fullmatch(gold.strip()):
             return False  # distinct integers: no tolerance can help
+    if _apart(extracted, gold):
+        return False  # most wrong answers: told apart by value, without sympy's symbolic check
     return _sympy_equivalent(extracted, gold)
 
 
@@ -172,12 +175,28 @@ def _readings(extracted: str, gold: str) -> list[tuple[str, str]]:
 _APART_ABS, _APART_REL = 2e-6, 1e-9
 
 
+def _value(expr) -> complex | None:
+    """The numeric value of a sympy number, None where it has none (zoo, nan) or evaluation fails."""
+    import sympy
+
+    try:
+        value = complex(sympy.N(expr, 15))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return value if cmath.isfinite(value) else None
+
+
+# Where an expression in variables is evaluated: one value per variable (in order of their names),
+# none of them special (0, 1, a multiple of pi), all positive so that roots and logs are defined.
+_POINT = (0.6180339887, 1.3247179572, 0.5772156649, 1.6066951524, 0.9159655942, 1.2020569032)
+
+
 @lru_cache(maxsize=8192)
 def _form(answer: str) -> tuple[str, complex | None] | None:
-    """("number", its value) for an answer that parses to one number, ("expression", None) for one
-    that parses to one expression in variables (x^2 + 1, not a lone symbol or a product of symbols,
-    which math-verify reads as words), None for anything else: a percentage (equal to its number with
-    or without the sign), a set, an interval, an equation, a matrix."""
+    """("number", its value) for an answer that parses to one number, ("expression", its value at
+    _POINT or None) for one that parses to one expression in variables (x^2 + 1, not a lone symbol or
+    a product of symbols, which math-verify reads as words), None for anything else: a percentage
+    (equal to its number with or without the sign), a set, an interval, an equation, a matrix."""
     if "%" in answer:
         return None
     import sympy
@@ -188,25 +207,27 @@ def _form(answer: str) -> tuple[str, complex | None] | None:
         return None
     expr = exprs[0]
     if expr.is_number:
-        try:
-            return "number", complex(sympy.N(expr, 15))
-        except (TypeError, ValueError, ArithmeticError):
-            return None
+        value = _value(expr)
+        return None if value is None else ("number", value)
     words = isinstance(expr, sympy.Symbol) or (isinstance(expr, sympy.Mul) and all(
         isinstance(arg, sympy.Symbol) or arg == sympy.E for arg in expr.args))
-    return None if words or not expr.free_symbols else ("expression", None)
+    names = sorted(expr.free_symbols, key=str)
+    if words or not names or len(names) > len(_POINT):
+        return None
+    return "expression", _value(expr.subs(dict(zip(names, _POINT))))
 
 
 def _apart(a: str, b: str) -> bool:
     """Whether two answers cannot be equal: numbers too far apart for math-verify's rounding, or a
-    number and an expression in variables (their difference never simplifies to 0)."""
+    number and an expression in variables whose value at one point is far from it (so it is not
+    that constant: sin^2 x + cos^2 x is 1 everywhere). Most wrong answers are told apart so, and
+    sympy's symbolic check costs about 10 ms a pair: grading a pool and voting (every answer of a
+    problem against the others) compare mostly different answers."""
     fa, fb = _form(a), _form(b)
-    if fa is None or fb is None or fa[0] == fb[0] == "expression":
+    if fa is None or fb is None or fa[0] == fb[0] == "expression" or fa[1] is None or fb[1] is None:
         return False
     if {s for s in _parse(a) if isinstance(s, str)} & {s for s in _parse(b) if isinstance(s, str)}:
         return False
-    if fa[0] != fb[0]:
-        return True
     x, y = fa[1], fb[1]
     return abs(x - y) > max(_APART_ABS, _APART_REL * max(abs(x), abs(y)))
 
@@ -281,13 +302,10 @@ class MathVerifier:
         return str(number) if number is not None else " ".join(answer.split())
 
     def same_answer(self, a: str, b: str) -> bool:
-        """Equivalent by the rules answers are graded by; an undecided comparison (time limit) is not.
-        Two answers that are plainly numbers of clearly different value are told apart by their values
-        alone: a vote compares every answer of a problem with the others, mostly different ones, and
-        sympy's symbolic check costs about 10 ms a pair."""
+        """Equivalent by the rules answers are graded by; an undecided comparison (time limit) is not."""
         _warm_up()
         try:
-            return call_with_time_limit(lambda: not _apart(a, b) and _decide(a, b) is True, self.timeout_s)
+            return call_with_time_limit(lambda: _decide(a, b) is True, self.timeout_s)
         except TimeLimitExceeded:
             return False
 

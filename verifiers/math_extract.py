@@ -17,6 +17,7 @@ revisions, and the last one counts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Where models put their reasoning: the reply is what follows the last closing delimiter.
 _THOUGHT_DELIMITERS = (("<think>", "</think>"), ("<|begin_of_thought|>", "<|end_of_thought|>"))
@@ -305,16 +306,22 @@ def unwrap_text(answer: str) -> str:
 
 
 def strip_layout(answer: str) -> str:
-    """Without what only typesets: \\displaystyle, \\left and \\right, {,} and spacing commands
-    (a LaTeX line break is kept)."""
+    """Without what only typesets: \\displaystyle, \\left and \\right, {,}, spacing commands (a
+    LaTeX line break is kept) and braces around the whole answer."""
     a = re.sub(r"\\(?:displaystyle|left|right)(?![A-Za-z])", "", answer)
     a = a.replace("{,}", ",")
     # 1\,000 and 10,\!080: thin spaces between digit groups
     a = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", a)
     a = re.sub(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))", ",", a)
-    return _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a)
+    a = _SPACING_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", a).strip()
+    # A group around the whole answer (\boxed{{7/4}}) only typesets, but math-verify reads it as a
+    # one-element set: {(-2, 1)} would not equal (-2, 1), and parsing a set costs ten times more.
+    while a.startswith("{") and _matching_brace(a, 0) == len(a) - 1:
+        a = a[1:-1].strip()
+    return a
 
 
+@lru_cache(maxsize=65536)  # a pool states the same few answers many times over
 def normalize_answer(answer: str) -> str | None:
     """Tidy a raw answer span: delimiters, markdown, currency, spacing, separators, units."""
     a = answer.strip().replace("\u2212", "-")

@@ -179,6 +179,24 @@ def test_check(verifier, extracted, gold, correct):
     assert verifier.check(extracted, gold) == Verdict(extracted, correct, "")
 
 
+@pytest.mark.parametrize(
+    "extracted, gold, symbolic",
+    [(r"\frac{3}{7}", r"\frac{1}{2}", False), ("x + 1", r"2\sqrt{3}", False), (r"\sqrt{2}", "1.41", False),
+     (r"\sin^2 y + \cos^2 y", r"\frac{4}{4}", True), ("y + 3", "y + 4", True)],
+)
+def test_answers_apart_by_value_skip_the_symbolic_check(verifier, monkeypatch, extracted, gold, symbolic):
+    # Most answers in a pool are wrong, and sympy's check of each costs about 10 ms: a number that
+    # differs from the gold by value, or an expression whose value at one point does, is told apart
+    # without it. Expressions that may be the same (or equal the number everywhere) still get it.
+    import math_verify
+
+    verifier.check("1", "1")  # the unlimited warm-up, before the patch
+    asked = []
+    monkeypatch.setattr(math_verify, "verify", lambda *args, **kwargs: asked.append(args) or False)
+    assert verifier.check(extracted, gold).correct is False
+    assert bool(asked) is symbolic
+
+
 def test_registered_and_options():
     assert "math" in verifier_names()
     v = get_verifier("math", last_number_fallback=False, timeout_s=2)
