@@ -77,17 +77,18 @@ def choose(settings: dict, flags: frozenset[str], environ: Mapping[str, str], al
              "(chunked prefill is off); more only enlarges a compiled engine's warm-up pass")
     environ_out = {}
     parallel = settings.get("tensor_parallel_size", 1) * settings.get("pipeline_parallel_size", 1)
-    if IN_PROCESS not in environ and parallel == 1 and alone:
-        environ_out[IN_PROCESS] = "0"
-        reasons[IN_PROCESS] = ("0: engine core and worker in this process; the multiprocess layout imports vLLM "
-                               "twice more, binds the worker to one core and can outlive a stopped run")
-    elif IN_PROCESS not in environ and parallel == 1:
-        # vLLM keeps its parallel state (process groups) per process: a second engine inside it would
-        # share the first one's, and tear it down for both when it closes.
-        environ_out[IN_PROCESS] = "1"
-        reasons[IN_PROCESS] = ("1: another engine runs inside this process (a reward model beside the policy), "
-                               "and vLLM's parallel state is one per process")
-        # A forked child would inherit that state as well.
-        environ_out[SPAWN] = "spawn"
-        reasons[SPAWN] = "spawn: a forked engine process would inherit the in-process engine's parallel state"
+    if IN_PROCESS not in environ and parallel == 1:
+        if alone:
+            environ_out[IN_PROCESS] = "0"
+            reasons[IN_PROCESS] = ("0: engine core and worker in this process; the multiprocess layout imports vLLM "
+                                   "twice more, binds the worker to one core and can outlive a stopped run")
+        else:
+            # vLLM keeps its parallel state (process groups) per process: a second engine inside it would
+            # share the first one's, and tear it down for both when it closes.
+            environ_out[IN_PROCESS] = "1"
+            reasons[IN_PROCESS] = ("1: another engine runs inside this process (a reward model beside the policy), "
+                                   "and vLLM's parallel state is one per process")
+            # A forked child would inherit that state as well.
+            environ_out[SPAWN] = "spawn"
+            reasons[SPAWN] = "spawn: a forked engine process would inherit the in-process engine's parallel state"
     return CpuChoice({**settings, **chosen}, environ_out, reasons, tuple(f for f in RECORDED_FLAGS if f in flags))

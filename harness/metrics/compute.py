@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from thinkbench.harness.types import ModelShape
+from thinkbench.harness.types import CompletionRow, ModelShape
 from thinkbench.harness.validate import param
 
 
@@ -46,6 +46,11 @@ class ProblemCompute:
     prompt_tokens: int
     cached_prompt_tokens: int | None
     generated: Sequence[int]
+
+    @classmethod
+    def of_pool(cls, rows: Sequence[CompletionRow]) -> ProblemCompute:
+        """From one problem's samples, which share its request's prompt."""
+        return cls(rows[0].prompt_tokens, rows[0].cached_prompt_tokens, [r.generated_tokens for r in rows])
 
 
 def mean_compute_at_k(problems: Sequence[ProblemCompute], k: int, shape: ModelShape | None,

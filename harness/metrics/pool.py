@@ -18,8 +18,7 @@ def pool_metrics(rows: Sequence[CompletionRow], families: Sequence[str], shape: 
     if not groups:
         return []
     n = min(len(g) for g in groups.values())
-    compute = [ProblemCompute(g[0].prompt_tokens, g[0].cached_prompt_tokens, [r.generated_tokens for r in g])
-               for g in groups.values()]
+    compute = [ProblemCompute.of_pool(g) for g in groups.values()]
     hits = {pid: sum(bool(r.correct) for r in g) for pid, g in groups.items()}
     ks = ks_for(n)
     points = []

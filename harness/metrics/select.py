@@ -90,8 +90,7 @@ def pool_scored_metrics(rows: Sequence[CompletionRow], select: str, shape: Model
     if not groups:
         return []
     n = min(len(g) for g in groups.values())
-    pools = [ProblemCompute(g[0].prompt_tokens, g[0].cached_prompt_tokens, [r.generated_tokens for r in g])
-             for g in groups.values()]
+    pools = [ProblemCompute.of_pool(g) for g in groups.values()]
     points = []
     outcomes = outcome_stats(rows)
     for k in ks_for(n):
