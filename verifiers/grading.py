@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-import math
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Mapping
 from typing import Any, Sequence
@@ -26,7 +25,7 @@ log = logging.getLogger(__name__)
 
 NO_ANSWER_REASON = "no answer"
 POOL_MIN_PAIRS = 64  # below this, starting processes (seconds: sympy imports) costs more than it saves
-_BATCHES_PER_WORKER = 4  # several batches each, so one slow batch does not idle the others
+_POOL_BATCH = 64  # pairs a worker takes at a time
 
 _Key = tuple[str, str, str]  # (verifier identity, answer (whitespace collapsed unless exact_answers), gold)
 
@@ -91,25 +90,48 @@ def _check_inline(verifier: Any, pairs: list[tuple[str, str]]) -> list[tuple[boo
     return results
 
 
-def _check_in_pool(verifier: Any, pairs: list[tuple[str, str]], workers: int) -> list[tuple[bool, str]]:
-    size = max(1, math.ceil(len(pairs) / (workers * _BATCHES_PER_WORKER)))
-    batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-    spec = _worker_spec(verifier)
-    results: list[list[tuple[bool, str]] | None] = [None] * len(batches)
-    try:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
-            futures = [pool.submit(_worker_check, spec, batch) for batch in batches]
-            for i, future in enumerate(futures):
-                results[i] = future.result()
-    except BrokenProcessPool as e:
-        # A worker died (killed for memory, or spawn could not start): finish here rather than
-        # lose the whole grading pass.
-        log.warning("grading pool failed (%s); grading the remaining answers in this process", e)
-    out: list[tuple[bool, str]] = []
-    for batch, result in zip(batches, results):
-        out.extend(result if result is not None else _check_inline(verifier, batch))
-    return out
+class _PoolChecks:
+    """Checks in worker processes, sent a batch at a time while answers are still being extracted, so
+    that the workers' start-up (seconds: sympy and math-verify imports, their warm-up) overlaps the
+    extraction. Small batches keep both workers busy to the end."""
+
+    def __init__(self, verifier: Any, workers: int) -> None:
+        self._verifier, self._spec = verifier, _worker_spec(verifier)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self._sent: list[tuple[list[tuple[str, str]], Future | None]] = []
+        self._failed = False
+
+    def _fail(self, error: BaseException) -> None:
+        # A worker died (killed for memory, or spawn could not start): finish here rather than lose
+        # the whole grading pass.
+        if not self._failed:
+            log.warning("grading pool failed (%s); grading the remaining answers in this process", error)
+        self._failed = True
+
+    def send(self, pairs: list[tuple[str, str]]) -> None:
+        future = None
+        if not self._failed:
+            try:
+                future = self._pool.submit(_worker_check, self._spec, pairs)
+            except BrokenProcessPool as e:
+                self._fail(e)
+        self._sent.append((pairs, future))
+
+    def results(self) -> list[tuple[bool, str]]:
+        """(correct, reason) of every pair sent, in the order sent."""
+        out: list[tuple[bool, str]] = []
+        for pairs, future in self._sent:
+            result = None
+            if future is not None:
+                try:
+                    result = future.result()
+                except BrokenProcessPool as e:
+                    self._fail(e)
+            out.extend(result if result is not None else _check_inline(self._verifier, pairs))
+        return out
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
 
 
 def usable_cores() -> int:
@@ -132,6 +154,47 @@ def verdict_views(verifier: Verifier, golds: Sequence[str]) -> list[VerdictView]
     tests: "base"); none from most verifiers."""
     method = getattr(verifier, "views", None)
     return method(golds) if method is not None else []
+
+
+def _extract_and_decide(verifier: Verifier, items: Sequence[tuple[str, str]], extra: list[dict], cache: GradeCache,
+                        n_workers: int) -> list[str | None]:
+    """Each item's extracted answer; every distinct (answer, gold) pair not in `cache` is decided into it."""
+    pooled = n_workers > 1 and getattr(verifier, "check_in_pool", False) and not hasattr(verifier, "check_many")
+    extracted: list[str | None] = []
+    pairs: list[tuple[str, str]] = []  # a representative of each distinct pending pair, in order
+    pending: set[tuple[str, str]] = set()
+    pool: _PoolChecks | None = None
+    sent = 0
+    try:
+        for (completion, gold), kw in zip(items, extra):
+            answer = verifier.extract(completion, **kw)
+            extracted.append(answer)
+            if answer is None or cache.get(verifier, answer, gold) is not None:
+                continue
+            key = (_answer_key(verifier, answer), gold)
+            if key in pending:
+                continue
+            pending.add(key)
+            pairs.append((answer, gold))
+            if pooled and len(pairs) >= POOL_MIN_PAIRS and len(pairs) - sent >= _POOL_BATCH:
+                pool = pool or _PoolChecks(verifier, n_workers)
+                pool.send(pairs[sent:])
+                sent = len(pairs)
+        if hasattr(verifier, "check_many"):
+            # The verifier parallelises its own checks (code: threads waiting on sandboxed processes).
+            results = [(v.correct, v.reason) for v in verifier.check_many(pairs, n_workers)]
+        elif pool is not None:
+            if sent < len(pairs):
+                pool.send(pairs[sent:])
+            results = pool.results()
+        else:
+            results = _check_inline(verifier, pairs)
+    finally:
+        if pool is not None:
+            pool.close()
+    for (answer, gold), (correct, reason) in zip(pairs, results):
+        cache.put(verifier, answer, gold, correct, reason)
+    return extracted
 
 
 def grade_all(
@@ -169,24 +232,7 @@ def grade_all(
         # A verifier that only knows `grade` cannot split the work; grade one by one.
         return [verifier.grade(completion, gold, **kw) for (completion, gold), kw in zip(items, extra)]
 
-    extracted = [verifier.extract(completion, **kw) for (completion, _), kw in zip(items, extra)]
-    pending: dict[tuple[str, str], tuple[str, str]] = {}  # key -> a representative pair to check
-    for answer, (_, gold) in zip(extracted, items):
-        if answer is not None and cache.get(verifier, answer, gold) is None:
-            pending.setdefault((_answer_key(verifier, answer), gold), (answer, gold))
-
-    pairs = list(pending.values())
-    n_workers = workers if workers is not None else usable_cores()
-    if hasattr(verifier, "check_many"):
-        # The verifier parallelises its own checks (code: threads waiting on sandboxed processes).
-        results = [(v.correct, v.reason) for v in verifier.check_many(pairs, n_workers)]
-    elif len(pairs) >= POOL_MIN_PAIRS and n_workers > 1 and getattr(verifier, "check_in_pool", False):
-        results = _check_in_pool(verifier, pairs, n_workers)
-    else:
-        results = _check_inline(verifier, pairs)
-    for (answer, gold), (correct, reason) in zip(pairs, results):
-        cache.put(verifier, answer, gold, correct, reason)
-
+    extracted = _extract_and_decide(verifier, items, extra, cache, workers if workers is not None else usable_cores())
     verdicts = []
     for answer, (_, gold) in zip(extracted, items):
         if answer is None:

@@ -1,6 +1,7 @@
-"""Batch grading: extraction first, each distinct (answer, gold) decided once, a pool when many."""
+"""Batch grading: each distinct (answer, gold) decided once, in a pool (sent while extracting) when many."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -106,8 +107,13 @@ def _many_math_items() -> list[tuple[str, str]]:
 
 def test_many_pairs_go_to_a_process_pool(monkeypatch):
     used = []
-    real = grading._check_in_pool
-    monkeypatch.setattr(grading, "_check_in_pool", lambda *a: used.append(a[2]) or real(*a))
+    real = grading._PoolChecks
+
+    def counted(verifier, workers):
+        used.append(workers)
+        return real(verifier, workers)
+
+    monkeypatch.setattr(grading, "_PoolChecks", counted)
     items = _many_math_items()
     expected = grade_all(MathVerifier(), items, workers=1)
     assert used == []
@@ -117,19 +123,23 @@ def test_many_pairs_go_to_a_process_pool(monkeypatch):
     assert [g.correct for g in got] == [True, False] * (len(items) // 2)
 
 
-def test_a_broken_pool_falls_back_to_grading_inline(monkeypatch):
+@pytest.mark.parametrize("dies_at", ["submit", "result"])
+def test_a_broken_pool_falls_back_to_grading_inline(monkeypatch, dies_at):
+    class DeadWorker(Future):
+        def result(self, timeout=None):
+            raise BrokenProcessPool("worker died")
+
     class BrokenPool:
         def __init__(self, *args, **kwargs):
             pass
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
         def submit(self, *args):
-            raise BrokenProcessPool("worker died")
+            if dies_at == "submit":
+                raise BrokenProcessPool("worker died")
+            return DeadWorker()
+
+        def shutdown(self, **kwargs):
+            pass
 
     monkeypatch.setattr(grading, "ProcessPoolExecutor", BrokenPool)
     items = _many_math_items()
