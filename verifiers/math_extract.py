@@ -321,9 +321,15 @@ def strip_layout(answer: str) -> str:
     return a
 
 
-@lru_cache(maxsize=65536)  # a pool states the same few answers many times over
 def normalize_answer(answer: str) -> str | None:
     """Tidy a raw answer span: delimiters, markdown, currency, spacing, separators, units."""
+    # A pool states the same few answers many times over; a runaway span (a box around a whole
+    # 100k-character trace) is neither repeated nor worth holding in memory.
+    return _normalized(answer) if len(answer) <= _MAX_SPAN else _normalized.__wrapped__(answer)
+
+
+@lru_cache(maxsize=16384)
+def _normalized(answer: str) -> str | None:
     a = answer.strip().replace("\u2212", "-")
     if boxes := boxed_contents(a):
         a = boxes[-1][1]
